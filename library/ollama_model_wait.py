@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ollama_model_wait
+short_description: Wait until models are listed by an Ollama server
+description:
+  - Polls Ollama's C(/api/tags) until every model in O(models) is listed, or O(timeout) passes.
+  - Names are compared the way Ollama lists them, so V(gemma3) matches V(gemma3:latest).
+  - A server that refuses connections or answers with an error is retried until the timeout,
+    so the module can gate a play right after Ollama (re)starts.
+  - Read-only; it runs in check mode too.
+version_added: "1.0.0"
+author:
+  - AI stack maintainers
+options:
+  models:
+    description: Model names that must all be listed, for example V(gemma3:4b).
+    type: list
+    elements: str
+    required: true
+  url:
+    description: Base URL of the Ollama server.
+    type: str
+    default: http://127.0.0.1:11434
+  timeout:
+    description: Seconds to wait in total before failing.
+    type: int
+    default: 120
+  interval:
+    description: Seconds between the first polls; each wait grows by O(backoff) up to O(max_interval).
+    type: float
+    default: 1.0
+  backoff:
+    description: Factor applied to the interval after each poll that did not succeed.
+    type: float
+    default: 1.5
+  max_interval:
+    description: Longest wait between two polls, in seconds.
+    type: float
+    default: 10.0
+  validate_certs:
+    description: Verify the TLS certificate when O(url) is https.
+    type: bool
+    default: true
+  headers:
+    description:
+      - Extra HTTP headers, for example an C(Authorization) header for an authenticating proxy
+        in front of Ollama. Their values are never logged.
+    type: dict
+    default: {}
+notes:
+  - Uses only C(ansible.module_utils.urls); the managed host needs no extra Python package.
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Wait for the brain's model after a restart
+  ollama_model_wait:
+    url: "http://{{ ollama_brain_listen_address }}:11434"
+    models:
+      - gemma3:4b
+    timeout: 300
+
+- name: Wait through an authenticating proxy
+  ollama_model_wait:
+    url: https://ollama.internal.example.com
+    models: [gemma3:4b, gemma3:1b]
+    headers:
+      Authorization: "Bearer {{ ollama_proxy_token }}"
+"""
+
+RETURN = r"""
+models_seen:
+  description: Every model name /api/tags listed on the last successful poll.
+  returned: always
+  type: list
+  elements: str
+  sample: [gemma3:4b, gemma3:1b]
+models_found:
+  description: The requested models (normalised) that were listed.
+  returned: always
+  type: list
+  elements: str
+  sample: [gemma3:4b]
+models_missing:
+  description: The requested models (normalised) that were not listed when the module returned.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+elapsed:
+  description: Seconds spent waiting.
+  returned: always
+  type: float
+  sample: 3.52
+attempts:
+  description: How many times /api/tags was polled.
+  returned: always
+  type: int
+  sample: 3
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.ollama_api import (
+    OllamaClient,
+    OllamaError,
+    OllamaHTTPError,
+    OllamaUnreachable,
+    normalize_model_name,
+)
+
+
+def _wait(client, wanted, timeout, interval, backoff, max_interval, clock=time.monotonic, sleep=time.sleep):
+    """Poll until all wanted names are listed; returns (seen, missing, attempts, last_error, answered)."""
+    deadline = clock() + timeout
+    seen, missing = [], list(wanted)
+    attempts, last_error, answered = 0, None, False
+    while True:
+        attempts += 1
+        remaining = deadline - clock()
+        try:
+            seen = sorted(set(normalize_model_name(n) for n in client.model_names() if n))
+            answered, last_error = True, None
+            missing = [name for name in wanted if name not in seen]
+            if not missing:
+                break
+        except OllamaError as exc:
+            last_error = exc
+        remaining = deadline - clock()
+        if remaining <= 0:
+            break
+        sleep(min(interval, remaining))
+        interval = min(interval * backoff, max_interval)
+    return seen, missing, attempts, last_error, answered
+
+
+def _failure_message(url, wanted, missing, seen, timeout, last_error, answered):
+    if isinstance(last_error, OllamaUnreachable):
+        return ("Ollama at %s did not answer within %s s (%s). Check that the service is running "
+                "(journalctl -u ollama) and that its listen address and firewall admit this host."
+                % (url, timeout, str(last_error).split("(", 1)[-1].rstrip(")")))
+    if isinstance(last_error, OllamaHTTPError):
+        return ("Ollama at %s kept failing /api/tags for %s s (HTTP %s: %s). Check journalctl -u ollama on the server."
+                % (url, timeout, last_error.status, last_error.error))
+    if last_error is not None:
+        return "%s (waited %s s)." % (str(last_error).rstrip("."), timeout)
+    verb = "is" if len(missing) == 1 else "are"
+    return ("Ollama at %s answered, but %s %s not in /api/tags after %s s (seen: %s). Pull it or check the model name."
+            % (url, ", ".join(missing), verb, timeout, ", ".join(seen) or "no models"))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            models=dict(type="list", elements="str", required=True),
+            url=dict(type="str", default="http://127.0.0.1:11434"),
+            timeout=dict(type="int", default=120),
+            interval=dict(type="float", default=1.0),
+            backoff=dict(type="float", default=1.5),
+            max_interval=dict(type="float", default=10.0),
+            validate_certs=dict(type="bool", default=True),
+            headers=dict(type="dict", default={}, no_log=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["timeout"] < 0 or p["interval"] <= 0 or p["backoff"] < 1 or p["max_interval"] <= 0:
+        module.fail_json(msg="timeout must be >= 0, interval and max_interval > 0, and backoff >= 1.")
+    try:
+        wanted = [normalize_model_name(name) for name in p["models"]]
+        client = OllamaClient(p["url"], timeout=min(10, max(1, p["timeout"])),
+                              validate_certs=p["validate_certs"], headers=p["headers"])
+    except (ValueError, OllamaError) as exc:
+        module.fail_json(msg=str(exc))
+    if not wanted:
+        module.fail_json(msg="models is empty: list at least one model to wait for.")
+
+    started = time.monotonic()
+    seen, missing, attempts, last_error, answered = _wait(
+        client, wanted, p["timeout"], p["interval"], p["backoff"], p["max_interval"])
+    result = dict(
+        changed=False,
+        models_seen=seen,
+        models_found=[n for n in wanted if n not in missing],
+        models_missing=missing,
+        elapsed=round(time.monotonic() - started, 2),
+        attempts=attempts,
+    )
+    if missing:
+        module.fail_json(msg=_failure_message(client.base_url, wanted, missing, seen, p["timeout"],
+                                              last_error, answered), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Small client for Ollama's REST API, shared by this project's modules.
+
+It uses ansible.module_utils.urls so managed hosts need no extra Python
+package, and turns every failure into an OllamaError whose text a person can
+act on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import urlparse
+from ansible.module_utils.urls import open_url
+
+DEFAULT_URL = "http://127.0.0.1:11434"
+_NAME_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+
+
+class OllamaError(Exception):
+    """Any failure talking to Ollama; str() is a sentence for the operator."""
+
+
+class OllamaUnreachable(OllamaError):
+    """The server did not answer at all (refused, timed out, name not resolved)."""
+
+
+class OllamaHTTPError(OllamaError):
+    """The server answered with an HTTP error status."""
+
+    def __init__(self, message: str, status: int, error: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+
+
+def normalize_model_name(name: str) -> str:
+    """Return the name as /api/tags lists it: 'gemma3' -> 'gemma3:latest', default registry stripped.
+
+    Raises ValueError for a name Ollama would reject.
+    """
+    text = (name or "").strip()
+    rest, tag = text, "latest"
+    if ":" in text.rsplit("/", 1)[-1]:
+        rest, tag = text.rsplit(":", 1)
+    parts = rest.split("/")
+    if parts and parts[0] == "registry.ollama.ai":
+        parts = parts[1:]
+    if parts and len(parts) == 2 and parts[0] == "library":
+        parts = parts[1:]
+    if not parts or len(parts) > 3 or not all(_NAME_PART.match(p) for p in parts + [tag]):
+        raise ValueError("%r is not a valid Ollama model name (expected model[:tag] or namespace/model[:tag])" % name)
+    return "%s:%s" % ("/".join(parts).lower(), tag.lower())
+
+
+def validate_base_url(url: str) -> str:
+    parsed = urlparse(url or "")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise OllamaError("url must be an http(s) URL such as http://10.0.1.5:11434, got %r." % url)
+    return url.rstrip("/")
+
+
+class OllamaClient:
+    """Blocking JSON calls to one Ollama server."""
+
+    def __init__(self, base_url: str, timeout: float = 30, validate_certs: bool = True,
+                 headers: Optional[Dict[str, str]] = None) -> None:
+        self.base_url = validate_base_url(base_url)
+        self.timeout = timeout
+        self.validate_certs = validate_certs
+        self.headers = dict(headers or {})
+
+    # ----- transport ---------------------------------------------------------
+    def _open(self, method: str, path: str, body: Optional[Dict[str, Any]], timeout: Optional[float]) -> Any:
+        url = self.base_url + path
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        try:
+            return open_url(url, data=data, method=method, headers=headers,
+                            timeout=timeout or self.timeout, validate_certs=self.validate_certs,
+                            follow_redirects="safe")
+        except HTTPError as exc:
+            error = _error_text(exc)
+            raise OllamaHTTPError(
+                "Ollama at %s answered HTTP %s to %s %s: %s" % (self.base_url, exc.code, method, path, error),
+                exc.code, error)
+        except (URLError, socket.timeout, ConnectionError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise OllamaUnreachable("Ollama at %s did not answer (%s)" % (self.base_url, reason))
+
+    def request(self, method: str, path: str, body: Optional[Dict[str, Any]] = None,
+                timeout: Optional[float] = None) -> Any:
+        resp = self._open(method, path, body, timeout)
+        raw = resp.read()
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise OllamaError("Ollama at %s answered %s with something that is not JSON; "
+                              "check that the URL points at Ollama, not a proxy page." % (self.base_url, path))
+
+    def stream(self, method: str, path: str, body: Dict[str, Any],
+               timeout: Optional[float] = None) -> Iterator[Dict[str, Any]]:
+        """Yield each NDJSON object; an {"error": ...} line raises OllamaHTTPError."""
+        resp = self._open(method, path, body, timeout)
+        for line in resp:
+            line = line.strip()
+            if not line:
+                continue
+            item = json.loads(line)
+            if "error" in item:
+                raise OllamaHTTPError("Ollama at %s failed %s: %s" % (self.base_url, path, item["error"]),
+                                      200, item["error"])
+            yield item
+
+    # ----- API -------------------------------------------------------------------
+    def version(self) -> str:
+        return self.request("GET", "/api/version").get("version", "")
+
+    def tags(self) -> List[Dict[str, Any]]:
+        return self.request("GET", "/api/tags").get("models") or []
+
+    def model_names(self) -> List[str]:
+        return [m.get("name") or m.get("model") for m in self.tags()]
+
+    def running(self) -> List[Dict[str, Any]]:
+        return self.request("GET", "/api/ps").get("models") or []
+
+    def show(self, name: str) -> Optional[Dict[str, Any]]:
+        try:
+            return self.request("POST", "/api/show", {"model": name})
+        except OllamaHTTPError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def pull(self, name: str, on_progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+             timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Pull through the streamed API; returns the last status line."""
+        last: Dict[str, Any] = {}
+        for item in self.stream("POST", "/api/pull", {"model": name, "stream": True}, timeout):
+            last = item
+            if on_progress:
+                on_progress(item)
+        if last.get("status") != "success":
+            raise OllamaError("Ollama at %s ended the pull of %s without success (last status: %s)."
+                              % (self.base_url, name, last.get("status")))
+        return last
+
+    def delete(self, name: str) -> bool:
+        """Delete a model; False when it was not there."""
+        try:
+            self.request("DELETE", "/api/delete", {"model": name})
+        except OllamaHTTPError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def create(self, name: str, source: str, parameters: Optional[Dict[str, Any]] = None,
+               system: Optional[str] = None) -> None:
+        body: Dict[str, Any] = {"model": name, "from": source, "stream": False}
+        if parameters:
+            body["parameters"] = parameters
+        if system is not None:
+            body["system"] = system
+        self.request("POST", "/api/create", body)
+
+    def generate(self, body: Dict[str, Any], timeout: Optional[float] = None) -> Dict[str, Any]:
+        return self.request("POST", "/api/generate", dict(body, stream=False), timeout)
+
+
+def _error_text(exc: HTTPError) -> str:
+    try:
+        raw = exc.read()
+    except Exception:  # the body of an error response is best effort
+        raw = b""
+    try:
+        return json.loads(raw).get("error") or exc.reason
+    except (ValueError, AttributeError):
+        text = raw.decode("utf-8", "replace").strip() if raw else ""
+        return text or str(exc.reason)

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds the systemd test-host images (no registry is reachable here, so they
+# are made from Debian packages with debootstrap and `docker import`).
+#
+#   tests/images/build.sh base|body     prints the image reference it built or reused
+#
+# An image is tagged with a hash of its inputs (this script and the variant's
+# package list, plus the base hash for `body`), so a rebuild happens only when
+# an input changes.
+set -euo pipefail
+shopt -s inherit_errexit
+
+here=$(cd "$(dirname "$0")" && pwd)
+variant=${1:?usage: build.sh base|body}
+repo=${LAB_IMAGE_REPO:-ai-stack-lab}
+suite=bookworm
+
+# The mirror comes from this machine's own apt configuration so the build uses
+# whatever Debian mirror (or proxy) the machine is set up for.
+debian_mirror() {
+  if [[ -n "${LAB_DEBIAN_MIRROR:-}" ]]; then echo "$LAB_DEBIAN_MIRROR"; return; fi
+  local uri
+  uri=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  [[ -z "$uri" ]] && uri=$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  [[ -n "$uri" ]] || { echo "no Debian mirror found in /etc/apt; set LAB_DEBIAN_MIRROR" >&2; exit 1; }
+  echo "$uri"
+}
+
+input_hash() {
+  local v=$1
+  {
+    cat "$here/build.sh" "$here/$v/packages.txt"
+    if [[ "$v" == body ]]; then input_hash base; fi
+  } | sha256sum | cut -c1-12
+}
+
+packages() { grep -vE '^\s*(#|$)' "$here/$1/packages.txt" | paste -sd, -; }
+
+# Make the rootfs boot systemd in an unprivileged container and be usable by
+# Ansible: no getty on a console that does not exist, a root password-less
+# login for `docker exec`, python3 present, a machine-id generated per boot.
+prepare_rootfs() {
+  local root=$1
+  printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+  chmod 0755 "$root/usr/sbin/policy-rc.d"
+  : > "$root/etc/machine-id"
+  rm -f "$root/var/lib/dbus/machine-id"
+  for unit in getty@tty1.service serial-getty@.service console-getty.service \
+              systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
+              e2scrub_all.timer e2scrub_reap.service fstrim.timer; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+  done
+  echo "lab" > "$root/etc/hostname"
+  chroot "$root" apt-get clean
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
+}
+
+import_rootfs() {
+  local root=$1 ref=$2
+  tar -C "$root" -c . | docker import \
+    --change 'CMD ["/lib/systemd/systemd"]' \
+    --change 'ENV container=docker' \
+    - "$ref" >/dev/null
+}
+
+build() {
+  local v=$1 ref work
+  ref="$repo/debian12-$v:$(input_hash "$v")"
+  if docker image inspect "$ref" >/dev/null 2>&1; then
+    echo "$ref"; return
+  fi
+  command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
+  work=$(mktemp -d /var/tmp/lab-image.XXXXXX)
+  trap 'rm -rf "$work"' RETURN
+  echo "building $ref (several minutes, once)" >&2
+  if [[ "$v" == base ]]; then
+    debootstrap --variant=minbase --include="$(packages base)" \
+      "$suite" "$work/root" "$(debian_mirror)" >"$work/log" 2>&1 \
+      || { tail -n 30 "$work/log" >&2; exit 1; }
+  else
+    local base_ref
+    base_ref=$(build base)
+    mkdir "$work/root"
+    local cid
+    cid=$(docker create "$base_ref")
+    docker export "$cid" | tar -C "$work/root" -x
+    docker rm "$cid" >/dev/null
+    cp /etc/resolv.conf "$work/root/etc/resolv.conf"
+    echo "deb $(debian_mirror) $suite main" > "$work/root/etc/apt/sources.list"
+    mount -t proc proc "$work/root/proc"
+    trap 'umount "$work/root/proc" 2>/dev/null; rm -rf "$work"' RETURN
+    { chroot "$work/root" apt-get update &&
+      DEBIAN_FRONTEND=noninteractive chroot "$work/root" apt-get install -y --no-install-recommends $(packages body | tr , ' '); } \
+      >"$work/log" 2>&1 || { tail -n 30 "$work/log" >&2; exit 1; }
+    umount "$work/root/proc"
+  fi
+  prepare_rootfs "$work/root"
+  import_rootfs "$work/root" "$ref"
+  echo "$ref"
+}
+
+build "$variant"
