@@ -53,7 +53,7 @@ def normalize_model_name(name: str) -> str:
         parts = parts[1:]
     if parts and len(parts) == 2 and parts[0] == "library":
         parts = parts[1:]
-    if not parts or len(parts) > 3 or not all(_NAME_PART.match(p) for p in parts + [tag]):
+    if not parts or len(parts) > 3 or not all(_NAME_PART.match(p) for p in [*parts, tag]):
         raise ValueError("%r is not a valid Ollama model name (expected model[:tag] or namespace/model[:tag])" % name)
     return "%s:%s" % ("/".join(parts).lower(), tag.lower())
 
@@ -91,10 +91,10 @@ class OllamaClient:
             error = _error_text(exc)
             raise OllamaHTTPError(
                 "Ollama at %s answered HTTP %s to %s %s: %s" % (self.base_url, exc.code, method, path, error),
-                exc.code, error)
+                exc.code, error) from None
         except (URLError, socket.timeout, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise OllamaUnreachable("Ollama at %s did not answer (%s)" % (self.base_url, reason))
+            raise OllamaUnreachable("Ollama at %s did not answer (%s)" % (self.base_url, reason)) from None
 
     def request(self, method: str, path: str, body: Optional[Dict[str, Any]] = None,
                 timeout: Optional[float] = None) -> Any:
@@ -106,7 +106,7 @@ class OllamaClient:
             return json.loads(raw)
         except ValueError:
             raise OllamaError("Ollama at %s answered %s with something that is not JSON; "
-                              "check that the URL points at Ollama, not a proxy page." % (self.base_url, path))
+                              "check that the URL points at Ollama, not a proxy page." % (self.base_url, path)) from None
 
     def stream(self, method: str, path: str, body: Dict[str, Any],
                timeout: Optional[float] = None) -> Iterator[Dict[str, Any]]:

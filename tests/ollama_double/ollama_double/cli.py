@@ -8,8 +8,9 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from . import VERSION
 from .settings import DEFAULT_PORT, Settings, parse_host
@@ -63,7 +64,7 @@ def _human(size: int) -> str:
 
 def _ago(stamp: str) -> str:
     then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    seconds = (datetime.now(timezone.utc) - then).total_seconds()
+    seconds = (datetime.now(UTC) - then).total_seconds()
     if seconds < 60:
         return "Less than a minute ago"
     if seconds < 3600:

@@ -23,7 +23,7 @@ class ModelName:
     tag: str
 
     @classmethod
-    def parse(cls, text: str) -> "ModelName":
+    def parse(cls, text: str) -> ModelName:
         raw = (text or "").strip()
         rest, tag = raw, DEFAULT_TAG
         if ":" in raw.rsplit("/", 1)[-1]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .settings import FOREVER, Settings
 from .store import LocalModel, StoreError
@@ -25,7 +26,7 @@ _GRAPH_OVERHEAD = 256 * 1024**2
 _KV_FACTORS = {"f16": 1.0, "q8_0": 0.5, "q4_0": 0.25}
 _REFERENCE_WEIGHTS = 3_338_801_804  # gemma3:4b: the profile speeds are for this size
 # What Ollama reports for a model kept forever.
-_FOREVER_AT = datetime(2318, 1, 1, tzinfo=timezone.utc)
+_FOREVER_AT = datetime(2318, 1, 1, tzinfo=UTC)
 # Page cache survives a service restart but not a reboot: /dev/shm behaves alike.
 _PAGE_CACHE = Path(os.environ.get("OLLAMA_DOUBLE_PAGE_CACHE_DIR", "/dev/shm"))
 
@@ -81,16 +82,14 @@ class Runtime:
     def _load_seconds(self, local: LocalModel) -> float:
         marker = _PAGE_CACHE / f"ollama-double-cached-{local.digest[:16]}"
         rate = self.settings.profile["cache_bytes_per_s"] if marker.exists() else self.settings.profile["disk_bytes_per_s"]
-        try:
+        with suppress(OSError):
             marker.touch()
-        except OSError:
-            pass
         return local.weights_size / rate
 
     # ----- keep-alive ----------------------------------------------------------
     def _reaper(self) -> None:
         while not self._stop.wait(0.2):
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             with self.lock:
                 for key, inst in list(self.loaded.items()):
                     if inst.active == 0 and inst.expires_at is not None and inst.expires_at <= now:
@@ -99,7 +98,7 @@ class Runtime:
     def _expiry(self, keep_alive: float) -> datetime:
         if keep_alive == FOREVER:
             return _FOREVER_AT
-        return datetime.now(timezone.utc) + timedelta(seconds=keep_alive)
+        return datetime.now(UTC) + timedelta(seconds=keep_alive)
 
     # ----- scheduling ------------------------------------------------------------
     @contextmanager

@@ -9,9 +9,10 @@ import socket
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 from . import VERSION
 from .names import InvalidName, ModelName
@@ -19,12 +20,14 @@ from .runtime import Runtime
 from .settings import DurationError, Settings, parse_duration
 from .store import ModelStore, StoreError, tags_entry
 
-_WORDS = ("the model answers from a private server inside the same network so no request leaves "
-          "the account and rate limits no longer apply to the team").split()
+_WORDS = (
+    "the model answers from a private server inside the same network so no request leaves "
+    "the account and rate limits no longer apply to the team"
+).split()
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def count_tokens(text: str) -> int:
@@ -129,10 +132,10 @@ class OllamaHandler(BaseHTTPRequestHandler):
         return False
 
     # ----- routes ----------------------------------------------------------------
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/":
             self._send_text(200, "Ollama is running")
@@ -150,7 +153,7 @@ class OllamaHandler(BaseHTTPRequestHandler):
         else:
             self._send_text(404, "404 page not found")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         if self.path != "/api/delete":
             self._send_text(404, "404 page not found")
             return
@@ -166,7 +169,7 @@ class OllamaHandler(BaseHTTPRequestHandler):
         self.runtime.forget(name.display)
         self._send_json(200, {})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         routes = {
             "/api/pull": self._pull,
             "/api/show": self._show,
@@ -298,14 +301,25 @@ class OllamaHandler(BaseHTTPRequestHandler):
                     self._final(name, chat, stream, {"done_reason": "unload"})
                     return
                 inst, load_seconds = self.runtime.acquire(local, options)
+                released = threading.Event()
+
+                def finish() -> None:
+                    # The expiry is set as the request completes, before its last line goes out.
+                    if not released.is_set():
+                        released.set()
+                        self.runtime.release(inst, keep_alive)
+
                 try:
-                    self._run(inst, name, chat, stream, prompt, options, started, load_seconds)
+                    self._run(inst, name, chat, stream, prompt, options, started, load_seconds, finish)
                 finally:
-                    self.runtime.release(inst, keep_alive)
+                    finish()
         except StoreError as exc:
             self._error(exc.status, str(exc))
 
-    def _final(self, name: ModelName, chat: bool, stream: bool, extra: dict[str, Any]) -> None:
+    def _final(self, name: ModelName, chat: bool, stream: bool, extra: dict[str, Any],
+               finish: Any = None) -> None:
+        if finish:
+            finish()
         payload: dict[str, Any] = {"model": name.display, "created_at": _now()}
         payload.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
         payload.update({"done": True, **extra})
@@ -315,11 +329,11 @@ class OllamaHandler(BaseHTTPRequestHandler):
             self._send_json(200, payload)
 
     def _run(self, inst: Any, name: ModelName, chat: bool, stream: bool, prompt: str,
-             options: dict[str, Any], started: float, load_seconds: float) -> None:
+             options: dict[str, Any], started: float, load_seconds: float, finish: Any) -> None:
         ns = 1_000_000_000
         if not prompt:
             self._final(name, chat, stream, {"done_reason": "load", "load_duration": int(load_seconds * ns),
-                                            "total_duration": int((time.monotonic() - started) * ns)})
+                                            "total_duration": int((time.monotonic() - started) * ns)}, finish)
             return
         prompt_tokens = count_tokens(prompt) + 8  # chat template around the prompt
         prompt_start = time.monotonic()
@@ -337,6 +351,7 @@ class OllamaHandler(BaseHTTPRequestHandler):
                 item["done"] = False
                 yield item
             eval_seconds = time.monotonic() - eval_start
+            finish()
             final: dict[str, Any] = {"model": name.display, "created_at": _now()}
             final.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
             final.update({

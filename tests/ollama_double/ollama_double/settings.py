@@ -109,7 +109,7 @@ class Settings:
     tags_errors: int = 0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         host, port = parse_host(env.get("OLLAMA_HOST"))
         profile_name = env.get("OLLAMA_DOUBLE_PROFILE", "fast")
@@ -131,7 +131,8 @@ class Settings:
             memory_bytes=parse_bytes(env["OLLAMA_DOUBLE_MEMORY"]) if env.get("OLLAMA_DOUBLE_MEMORY") else _available_memory(),
             profile=dict(PROFILES[profile_name]),
             response_tokens=int(env.get("OLLAMA_DOUBLE_RESPONSE_TOKENS") or 0),
-            fail_pull_after_bytes=parse_bytes(env["OLLAMA_DOUBLE_FAIL_PULL_AFTER"]) if env.get("OLLAMA_DOUBLE_FAIL_PULL_AFTER") else -1,
+            fail_pull_after_bytes=parse_bytes(env["OLLAMA_DOUBLE_FAIL_PULL_AFTER"])
+            if env.get("OLLAMA_DOUBLE_FAIL_PULL_AFTER") else -1,
             fail_pull_times=int(env.get("OLLAMA_DOUBLE_FAIL_PULL_TIMES") or 1),
             queue_full=_env_bool(env, "OLLAMA_DOUBLE_QUEUE_FULL"),
             crash_on_load=_env_bool(env, "OLLAMA_DOUBLE_CRASH_ON_LOAD"),

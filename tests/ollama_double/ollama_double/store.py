@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,7 @@ class ModelStore:
             name=name,
             manifest=manifest,
             digest=hashlib.sha256(raw).hexdigest(),
-            modified_at=datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc),
+            modified_at=datetime.fromtimestamp(path.stat().st_mtime, tz=UTC),
             config=self._read_blob_json(manifest["config"]["digest"]),
             params=params,
             system=system,

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Every check `make test` runs, in order, each logged to .cache/logs/<check>.log.
+# A failing check does not stop the others; the run ends with one line
+# `N passed, N failed` and exits non-zero when anything failed.
+#
+#   tests/run_checks.sh                 all checks
+#   CHECKS="ruff pytest" tests/run_checks.sh     only those (by name prefix)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+logs="$root/.cache/logs"
+mkdir -p "$logs"
+export ANSIBLE_CONFIG="$root/ansible.cfg"
+export PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 NO_COLOR=1
+
+passed=0 failed=0 failures=()
+
+wanted() {
+  [[ -z "${CHECKS:-}" ]] && return 0
+  local c
+  for c in $CHECKS; do [[ "$1" == "$c"* ]] && return 0; done
+  return 1
+}
+
+check() {
+  local name=$1; shift
+  wanted "$name" || return 0
+  local started=$SECONDS
+  if "$@" >"$logs/$name.log" 2>&1; then
+    passed=$((passed + 1))
+    printf 'PASS  %-40s %4ss\n' "$name" $((SECONDS - started))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL  %-40s %4ss  (log: .cache/logs/%s.log)\n' "$name" $((SECONDS - started)) "$name"
+    tail -n 25 "$logs/$name.log" | sed 's/^/      /'
+  fi
+}
+
+ansible_docs() {
+  local module
+  for module in library/*.py; do
+    module=$(basename "$module" .py)
+    ansible-doc -M library "$module" >/dev/null || { echo "ansible-doc failed for $module"; return 1; }
+    echo "ansible-doc: $module renders"
+  done
+}
+
+syntax_checks() {
+  local playbook
+  for playbook in site.yml playbooks/*.yml; do
+    [[ -f "$playbook" ]] || continue
+    ansible-playbook -i localhost, --syntax-check "$playbook" || return 1
+  done
+}
+
+argument_specs_match_defaults() {
+  python3 tests/lib/check_argument_specs.py roles/*/
+}
+
+pytest_unit() {
+  pytest -p no:cacheprovider --timeout=300 tests/unit
+  local rc=$?
+  # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
+  return $rc
+}
+
+molecule_scenario() {
+  molecule test -s "$1"
+}
+
+check yamllint yamllint -s .
+check ansible-lint ansible-lint
+check ruff ruff check .
+check ansible-doc ansible_docs
+check syntax-check syntax_checks
+check argument-specs argument_specs_match_defaults
+check pytest pytest_unit
+
+needs_lab=false
+for scenario in molecule/*/molecule.yml; do
+  wanted "molecule-$(basename "$(dirname "$scenario")")" && needs_lab=true
+done
+if $needs_lab; then
+  if lab_env=$(tests/lib/lab-services.sh up 2>"$logs/lab-services.log"); then
+    eval "$lab_env"
+    trap 'tests/lib/lab-services.sh down' EXIT
+    for scenario in molecule/*/molecule.yml; do
+      name=$(basename "$(dirname "$scenario")")
+      check "molecule-$name" molecule_scenario "$name"
+    done
+  else
+    failed=$((failed + 1))
+    failures+=("lab-services")
+    echo "FAIL  lab-services (log: .cache/logs/lab-services.log)"
+    tail -n 25 "$logs/lab-services.log" | sed 's/^/      /'
+  fi
+fi
+
+if ((failed)); then
+  echo "failed checks: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))
