@@ -8,6 +8,10 @@ For each version writes OUT_DIR/ollama/ollama/releases/download/v<VERSION>/
   sha256sum.txt                (`<sha256>  ./<asset>` lines)
 Each archive unpacks to bin/ollama and lib/ollama/. Archives are byte-for-byte
 reproducible, so the mirror's checksums only change when the double does.
+
+It also writes OUT_DIR/registry/v2/<namespace>/<model>/manifests/<tag> for the
+catalog, as the model registry serves them, so preflight checks can ask a
+"registry" whether a model exists and how large it is.
 """
 
 from __future__ import annotations
@@ -15,13 +19,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 RELEASE_PATH = "ollama/ollama/releases/download"
+
+from ollama_double import catalog  # noqa: E402
+from ollama_double.settings import Settings  # noqa: E402
+from ollama_double.store import registry_manifest  # noqa: E402
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -80,6 +90,16 @@ def build(out_dir: Path, version: str) -> Path:
     return target / asset
 
 
+def build_registry(out_dir: Path) -> None:
+    scale = Settings().blob_scale
+    for name in catalog.names():
+        namespace_model, tag = name.split(":")
+        entry = catalog.lookup(name)
+        target = out_dir / "registry" / "v2" / namespace_model / "manifests" / tag
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(registry_manifest(entry, scale)))
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -87,6 +107,7 @@ def main(argv: list[str]) -> int:
     out_dir = Path(argv[0])
     for version in argv[1:]:
         print(build(out_dir, version))
+    build_registry(out_dir)
     return 0
 
 

@@ -40,6 +40,11 @@ _ALIASES = {
 }
 
 
+def names() -> list[str]:
+    """Every 'namespace/model:tag' the registry answers for, aliases included."""
+    return sorted([*_MODELS, *_ALIASES])
+
+
 def lookup(repository_and_tag: str) -> CatalogModel | None:
     """Return the catalog entry for 'namespace/model:tag', or None when unknown."""
     key = _ALIASES.get(repository_and_tag, repository_and_tag)

@@ -202,15 +202,8 @@ class ModelStore:
         with self._locks_guard:
             return self._locks.setdefault(key, threading.Lock())
 
-    def _registry_layers(self, name: ModelName, entry: catalog.CatalogModel) -> list[tuple[str, bytes, int]]:
-        """(mediaType, bytes on disk, size reported) for each layer the registry serves."""
-        seed = f"{entry.family}-{entry.parameter_size}-{entry.size}"
-        weights = _deterministic_bytes(seed, max(1, entry.size // self.settings.blob_scale))
-        return [
-            (MEDIA_MODEL, weights, entry.size),
-            (MEDIA_TEMPLATE, _TEMPLATES[entry.family].encode(), -1),
-            (MEDIA_PARAMS, json.dumps(_DEFAULT_PARAMS[entry.family]).encode(), -1),
-        ]
+    def _registry_layers(self, entry: catalog.CatalogModel) -> list[tuple[str, bytes, int]]:
+        return registry_layers(entry, self.settings.blob_scale)
 
     def pull(self, name: ModelName, cancelled: Callable[[], bool] = lambda: False) -> Iterator[dict[str, Any]]:
         """Yield progress dicts like /api/pull; raise StoreError on failure (partials stay)."""
@@ -224,7 +217,7 @@ class ModelStore:
                 if self._pulls_failed >= self.settings.fail_pull_times:
                     budget = -1
         layers = []
-        for media, data, reported in self._registry_layers(name, entry):
+        for media, data, reported in self._registry_layers(entry):
             digest = "sha256:" + hashlib.sha256(data).hexdigest()
             reported = len(data) if reported < 0 else reported
             scale = reported / len(data)
@@ -251,12 +244,7 @@ class ModelStore:
                 yield {"status": short, "digest": digest, "total": reported, "completed": reported}
             layers.append({"mediaType": media, "digest": digest, "size": reported})
         yield {"status": "verifying sha256 digest"}
-        config = self._write_blob(json.dumps({
-            "model_format": "gguf", "model_family": entry.family, "model_families": [entry.family],
-            "model_type": entry.parameter_size, "file_type": entry.quantization_level,
-            "context_length": entry.context_length, "kv_bytes_per_token": entry.kv_bytes_per_token,
-            "vision": entry.vision, "architecture": "amd64", "os": "linux",
-        }).encode())
+        config = self._write_blob(config_bytes(entry))
         yield {"status": "writing manifest"}
         self._write_manifest(name, config, layers)
         yield {"status": "success"}
@@ -309,6 +297,40 @@ class ModelStore:
         yield {"status": "writing manifest"}
         self._write_manifest(name, config_layer, layers)
         yield {"status": "success"}
+
+
+def registry_layers(entry: catalog.CatalogModel, blob_scale: int) -> list[tuple[str, bytes, int]]:
+    """(mediaType, bytes on disk, size reported; -1 = actual) for each layer the registry serves."""
+    seed = f"{entry.family}-{entry.parameter_size}-{entry.size}"
+    weights = _deterministic_bytes(seed, max(1, entry.size // blob_scale))
+    return [
+        (MEDIA_MODEL, weights, entry.size),
+        (MEDIA_TEMPLATE, _TEMPLATES[entry.family].encode(), -1),
+        (MEDIA_PARAMS, json.dumps(_DEFAULT_PARAMS[entry.family]).encode(), -1),
+    ]
+
+
+def config_bytes(entry: catalog.CatalogModel) -> bytes:
+    return json.dumps({
+        "model_format": "gguf", "model_family": entry.family, "model_families": [entry.family],
+        "model_type": entry.parameter_size, "file_type": entry.quantization_level,
+        "context_length": entry.context_length, "kv_bytes_per_token": entry.kv_bytes_per_token,
+        "vision": entry.vision, "architecture": "amd64", "os": "linux",
+    }).encode()
+
+
+def registry_manifest(entry: catalog.CatalogModel, blob_scale: int) -> dict[str, Any]:
+    """The manifest the registry serves at /v2/<namespace>/<model>/manifests/<tag>."""
+    config = config_bytes(entry)
+    return {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": MEDIA_CONFIG, "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
+                   "size": len(config)},
+        "layers": [{"mediaType": media, "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                    "size": len(data) if reported < 0 else reported}
+                   for media, data, reported in registry_layers(entry, blob_scale)],
+    }
 
 
 def tags_entry(local: LocalModel) -> dict[str, Any]:
