@@ -1,0 +1,170 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ollama_warmup
+short_description: Keep models loaded in an Ollama server's memory
+description:
+  - Loads each model in O(models) through C(/api/generate) with an empty prompt, the given
+    O(keep_alive) and the same O(options) the clients send, so their first request does not
+    reload it. Then checks C(/api/ps) that the model is loaded.
+  - Reports changed only when a model had to be loaded, loaded with another context length,
+    or its keep-alive had to be set to forever again.
+  - A warm-up's keep-alive only lasts until the next request that sends none; keep models warm
+    server-wide with C(OLLAMA_KEEP_ALIVE) and use this module to load them now.
+version_added: "1.0.0"
+author:
+  - AI stack maintainers
+options:
+  models:
+    description: Models to keep loaded.
+    type: list
+    elements: str
+    required: true
+  url:
+    description: Base URL of the Ollama server.
+    type: str
+    default: http://127.0.0.1:11434
+  keep_alive:
+    description: Keep-alive sent with the load; V(-1) keeps the model loaded until the server stops.
+    type: str
+    default: "-1"
+  options:
+    description:
+      - Model options sent with the load, the same the clients send. Load-time options such as
+        C(num_ctx) must match the clients' or their first request reloads the model.
+    type: dict
+    default: {}
+  context_length:
+    description:
+      - Context length the clients' requests will run with (the server's C(OLLAMA_CONTEXT_LENGTH)
+        when they send no C(num_ctx)). A loaded model with another context length is reloaded.
+    type: int
+  timeout:
+    description: Seconds one load may take (reading a 3.3 GB model from gp3 takes about 30 s).
+    type: int
+    default: 600
+  validate_certs:
+    description: Verify the TLS certificate when O(url) is https.
+    type: bool
+    default: true
+  headers:
+    description: Extra HTTP headers, for an authenticating proxy in front of Ollama. Never logged.
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Keep the brain's model loaded, as the backend will call it
+  ollama_warmup:
+    url: http://10.0.1.5:11434
+    models: [gemma3:4b]
+    keep_alive: "-1"
+    context_length: 4096
+    options:
+      temperature: 0.7
+      num_predict: 2048
+      top_k: 40
+      top_p: 0.9
+      repeat_penalty: 1.1
+"""
+
+RETURN = r"""
+loaded:
+  description: Models this run loaded (or would load, in check mode), with the seconds the load took.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "gemma3:4b", "load_seconds": 27.4, "reason": "not loaded"}]
+running:
+  description: What C(/api/ps) listed at the end.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "gemma3:4b", "expires_at": "2318-01-01T00:00:00Z", "context_length": 4096, "size": 4180000000}]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.ollama_api import OllamaClient, OllamaError, normalize_model_name
+
+_FOREVER_YEAR = 2200  # Ollama reports a model kept forever as expiring centuries from now
+
+
+def keeps_forever(keep_alive):
+    text = str(keep_alive).strip()
+    return text.startswith("-")
+
+
+def running_by_name(client):
+    return {normalize_model_name(m.get("name") or m.get("model")): m for m in client.running()}
+
+
+def reason_to_load(entry, want_forever, context_length):
+    if entry is None:
+        return "not loaded"
+    if context_length and entry.get("context_length") and int(entry["context_length"]) != context_length:
+        return "loaded with context length %s, clients use %s" % (entry["context_length"], context_length)
+    if want_forever and int(str(entry.get("expires_at", "0000"))[:4] or 0) < _FOREVER_YEAR:
+        return "loaded with expiry %s instead of forever" % entry.get("expires_at")
+    return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            models=dict(type="list", elements="str", required=True),
+            url=dict(type="str", default="http://127.0.0.1:11434"),
+            keep_alive=dict(type="str", default="-1"),
+            options=dict(type="dict", default={}),
+            context_length=dict(type="int"),
+            timeout=dict(type="int", default=600),
+            validate_certs=dict(type="bool", default=True),
+            headers=dict(type="dict", default={}, no_log=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    want_forever = keeps_forever(p["keep_alive"])
+    context_length = p["context_length"] or p["options"].get("num_ctx")
+    loaded = []
+    try:
+        models = [normalize_model_name(m) for m in p["models"]]
+        client = OllamaClient(p["url"], timeout=60, validate_certs=p["validate_certs"], headers=p["headers"])
+        running = running_by_name(client)
+        for name in models:
+            reason = reason_to_load(running.get(name), want_forever, context_length)
+            if reason is None:
+                continue
+            item = {"name": name, "reason": reason}
+            if not module.check_mode:
+                body = {"model": name, "prompt": "", "keep_alive": p["keep_alive"]}
+                if p["options"]:
+                    body["options"] = p["options"]
+                answer = client.generate(body, timeout=p["timeout"])
+                item["load_seconds"] = round(answer.get("load_duration", 0) / 1e9, 2)
+            loaded.append(item)
+        running = running_by_name(client)
+    except (ValueError, OllamaError) as exc:
+        module.fail_json(msg=str(exc), loaded=loaded)
+
+    summary = [{k: m.get(k) for k in ("name", "expires_at", "context_length", "size")} for m in running.values()]
+    if not module.check_mode:
+        for name in models:
+            left = reason_to_load(running.get(name), want_forever, context_length)
+            if left:
+                module.fail_json(msg="%s was loaded but /api/ps shows it %s; check OLLAMA_MAX_LOADED_MODELS, the host's "
+                                     "free memory and journalctl -u ollama." % (name, left), loaded=loaded, running=summary)
+    module.exit_json(changed=bool(loaded), loaded=loaded, running=summary)
+
+
+if __name__ == "__main__":
+    main()
