@@ -161,9 +161,7 @@ def derived_differs(shown, parent, parameters, system):
     for key, value in parameters.items():
         if current.get(key) != _as_text(value):
             return True
-    if system is not None and (shown.get("system") or "") != system:
-        return True
-    return False
+    return system is not None and (shown.get("system") or "") != system
 
 
 def pull(client, name, timeout, retries):
@@ -180,8 +178,8 @@ def pull(client, name, timeout, retries):
                 raise OllamaError("Model %s does not exist in the registry Ollama pulls from; "
                                   "check the name and tag (for example gemma3:4b)." % name) from None
             if resumed >= retries or time.monotonic() - started > timeout:
-                raise OllamaError("Pulling %s failed after %d resumed attempt(s): %s. Check the brain's "
-                                  "network access to the registry and its free disk space." % (name, resumed, exc.error)) from None
+                raise OllamaError("Pulling %s failed after %d resumed attempt(s): %s. Check the brain's network "
+                                  "access to the registry and its free disk space." % (name, resumed, exc.error)) from None
             resumed += 1
             time.sleep(min(2 ** resumed, 10))
 

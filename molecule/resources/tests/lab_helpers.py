@@ -31,3 +31,44 @@ def recap(output: str) -> dict[str, dict[str, int]]:
 
 def system_state(host) -> str:
     return host.run("systemctl is-system-running").stdout.strip()
+
+
+def lab_host(name: str):
+    """A testinfra host for another host of this scenario."""
+    import testinfra
+
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+def address(host) -> str:
+    """The host's address in the lab network (what the EC2 inventory calls private_ip_address)."""
+    return host.ansible("setup", "filter=ansible_default_ipv4")["ansible_facts"]["ansible_default_ipv4"]["address"]
+
+
+def json_get(host, url: str, timeout: int = 10) -> dict:
+    import json
+
+    result = host.run(f"curl -fsS --max-time {timeout} {url}")
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def json_post(host, url: str, body: dict, timeout: int = 60) -> dict:
+    import json
+    import shlex
+
+    result = host.run(f"curl -fsS --max-time {timeout} -H 'Content-Type: application/json' "
+                      f"-d {shlex.quote(json.dumps(body))} {url}")
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def snapshot(host, paths: list[str]) -> dict[str, str]:
+    """What a refused run must leave as it was: file checksums, link targets, service PIDs."""
+    state = {}
+    for path in paths:
+        f = host.file(path)
+        state[path] = (f.linked_to if f.is_symlink else (f.md5sum if f.is_file else str(f.exists)))
+    for unit in ("ollama.service", "ollama-firewall.service"):
+        state[unit] = host.run(f"systemctl show -p MainPID -p ActiveEnterTimestamp {unit}").stdout
+    return state

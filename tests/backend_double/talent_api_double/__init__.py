@@ -1,0 +1,1 @@
+"""Stand-in for the talent-api backend and for its fallback LLM provider."""
