@@ -3,26 +3,19 @@
 # are made from Debian packages with debootstrap and `docker import`).
 #
 #   tests/images/build.sh base|body     prints the image reference it built or reused
-#   tests/images/build.sh backend|backend-broken|registry
 #
-# base and body are systemd hosts. backend (and its broken twin, which fails
-# /health) is the stand-in talent-api image from tests/backend_double; registry
-# is Debian's docker-registry (the CNCF distribution server) for the lab's
-# private registry. All three service images are layered on base with
-# `docker build` (no registry needed: FROM is the local base image).
-#
-# An image is tagged with a hash of its inputs (this script, the variant's
-# files, and the base hash for layered ones), so a rebuild happens only when
+# An image is tagged with a hash of its inputs (this script and the variant's
+# package list, plus the base hash for `body`), so a rebuild happens only when
 # an input changes.
 set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "$0")" && pwd)
-variant=${1:?usage: build.sh base|body|backend|backend-broken|registry}
+variant=${1:?usage: build.sh base|body}
+case "$variant" in  # service images are layered on base by their own script
+  backend | backend-broken | registry) exec "$here/build-service.sh" "$variant" ;;
+esac
 repo=${LAB_IMAGE_REPO:-ai-stack-lab}
-# The project's venv has pip; the system Python may not.
-pip_python=$here/../../.venv/bin/python
-[[ -x "$pip_python" ]] || pip_python=python3
 suite=bookworm
 
 # The mirror comes from this machine's own apt configuration so the build uses
@@ -39,15 +32,8 @@ debian_mirror() {
 input_hash() {
   local v=$1
   {
-    cat "$here/build.sh"
-    case "$v" in
-      base) cat "$here/base/packages.txt" ;;
-      body) cat "$here/body/packages.txt"; input_hash base ;;
-      backend | backend-broken)
-        input_hash base
-        (cd "$here/../backend_double" && find . -name '*.py' -o -name requirements.txt | LC_ALL=C sort | xargs cat) ;;
-      registry) input_hash base; cat "$here/registry/config.yml" ;;
-    esac
+    cat "$here/build.sh" "$here/$v/packages.txt"
+    if [[ "$v" == body ]]; then input_hash base; fi
   } | sha256sum | cut -c1-12
 }
 
@@ -80,60 +66,12 @@ import_rootfs() {
     - "$ref" >/dev/null
 }
 
-# A service image layered on base with `docker build`; the context is staged
-# here so the build needs no network.
-build_service() {
-  local v=$1 ref=$2 work=$3 base_ref
-  base_ref=$(build base)
-  mkdir -p "$work/ctx"
-  case "$v" in
-    backend | backend-broken)
-      # The backend's own Python dependencies, for the base image's Python (3.11, like this host's).
-      "$pip_python" -m pip install --quiet --disable-pip-version-check --no-compile --target "$work/ctx/lib" \
-        -r "$here/../backend_double/requirements.txt" >"$work/log" 2>&1 || { grep -v 'WARNING: Location' "$work/log" | tail -n 20 >&2; exit 1; }
-      cp -r "$here/../backend_double/talent_api_double" "$work/ctx/talent_api_double"
-      find "$work/ctx" -name __pycache__ -prune -exec rm -rf {} +
-      cat >"$work/ctx/Dockerfile" <<DOCKERFILE
-FROM $base_ref
-COPY lib /opt/talent-api/lib
-COPY talent_api_double /opt/talent-api/app/talent_api_double
-ENV PYTHONPATH=/opt/talent-api/app:/opt/talent-api/lib PYTHONUNBUFFERED=1$([[ $v == backend-broken ]] && echo " TALENT_API_DOUBLE_BROKEN=1")
-EXPOSE 8000
-CMD ["python3", "-m", "talent_api_double", "0.0.0.0:8000"]
-DOCKERFILE
-      ;;
-    registry)
-      (cd "$work" && apt-get download docker-registry >"$work/log" 2>&1) || { tail -n 20 "$work/log" >&2; exit 1; }
-      dpkg-deb -x "$work"/docker-registry_*.deb "$work/pkg"
-      cp "$work/pkg/usr/bin/docker-registry" "$work/ctx/registry"
-      cp "$here/registry/config.yml" "$work/ctx/config.yml"
-      cat >"$work/ctx/Dockerfile" <<DOCKERFILE
-FROM $base_ref
-COPY registry /usr/local/bin/registry
-COPY config.yml /etc/registry/config.yml
-EXPOSE 5000
-CMD ["/usr/local/bin/registry", "serve", "/etc/registry/config.yml"]
-DOCKERFILE
-      ;;
-  esac
-  DOCKER_BUILDKIT=0 docker build -q -t "$ref" "$work/ctx" >"$work/log" 2>&1 || { tail -n 20 "$work/log" >&2; exit 1; }
-}
-
 build() {
   local v=$1 ref work
   ref="$repo/debian12-$v:$(input_hash "$v")"
   if docker image inspect "$ref" >/dev/null 2>&1; then
     echo "$ref"; return
   fi
-  case "$v" in
-    backend | backend-broken | registry)
-      work=$(mktemp -d /var/tmp/lab-image.XXXXXX)
-      trap 'rm -rf "$work"' RETURN
-      echo "building $ref" >&2
-      build_service "$v" "$ref" "$work"
-      echo "$ref"
-      return ;;
-  esac
   command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
   work=$(mktemp -d /var/tmp/lab-image.XXXXXX)
   trap 'rm -rf "$work"' RETURN

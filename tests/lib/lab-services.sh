@@ -3,6 +3,9 @@
 #   - the docker network the test hosts join ($LAB_NETWORK)
 #   - the release mirror of the Ollama double, reachable as http://ollama-mirror:8080
 #     with the same path pattern as upstream's release URL
+#   - a private image registry, https://registry.lab:5000, TLS from a test CA
+#     (.cache/lab/ca.crt) and htpasswd authentication, holding the stand-in
+#     backend as amiqt/prototype-backend:latest and a broken build as :broken
 #
 #   lab-services.sh up      prints `export` lines for the environment
 #   lab-services.sh down    removes what `up` made
@@ -10,7 +13,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 network=${LAB_NETWORK:-ai-stack-lab}
 mirror=${LAB_MIRROR_CONTAINER:-ai-stack-mirror}
+registry=${LAB_REGISTRY_CONTAINER:-ai-stack-registry}
 versions=(0.13.5 0.34.2 0.35.0)
+lab=$root/.cache/lab
+registry_user=lab-deployer
 
 mirror_dir() {
   local hash
@@ -43,9 +49,69 @@ up() {
   echo "export LAB_BASE_IMAGE=$base"
   echo "export LAB_BODY_IMAGE=$("$root/tests/images/build.sh" body)"
   echo "export LAB_MIRROR_URL=http://ollama-mirror:8080/ollama/ollama/releases/download"
+  registry_up >&2
+  echo "export LAB_REGISTRY=registry.lab:5000"
+  echo "export LAB_REGISTRY_CA=$lab/ca.crt"
+  echo "export LAB_REGISTRY_USER=$registry_user"
+  echo "export LAB_REGISTRY_PASSWORD_FILE=$lab/registry-password"
+  echo "export LAB_BACKEND_IMAGE=registry.lab:5000/amiqt/prototype-backend"
+  echo "export LAB_SECRETS_DIR=$lab"
+}
+
+# A test CA and a certificate for registry.lab; a random password kept 0600.
+registry_secrets() {
+  mkdir -p "$lab/tls" "$lab/auth"
+  chmod 0700 "$lab"
+  if [[ ! -f "$lab/tls/registry.crt" ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=ai-stack-lab test CA" \
+      -keyout "$lab/ca.key" -out "$lab/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=registry.lab" \
+      -keyout "$lab/tls/registry.key" -out "$lab/tls/registry.csr" 2>/dev/null
+    openssl x509 -req -in "$lab/tls/registry.csr" -CA "$lab/ca.crt" -CAkey "$lab/ca.key" -CAcreateserial \
+      -days 30 -out "$lab/tls/registry.crt" \
+      -extfile <(printf 'subjectAltName=DNS:registry.lab,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+    chmod 0644 "$lab/tls/registry.key"  # read by the registry process in its container
+  fi
+  # The backend's own secrets in the lab (JWT signing key, fallback provider key).
+  local name
+  for name in jwt-secret fallback-api-key; do
+    [[ -f "$lab/$name" ]] || (umask 077; openssl rand -hex 24 >"$lab/$name")
+  done
+  if [[ ! -f "$lab/registry-password" ]]; then
+    (umask 077; openssl rand -hex 16 >"$lab/registry-password")
+    python3 -W ignore -c 'import crypt, sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
+      "$registry_user" "$(cat "$lab/registry-password")" >"$lab/auth/htpasswd"
+  fi
+}
+
+registry_up() {
+  local image port
+  image=$("$root/tests/images/build.sh" registry)
+  registry_secrets
+  if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$registry" 2>/dev/null)" != "true $image" ]]; then
+    docker rm -f "$registry" >/dev/null 2>&1 || true
+    # Published on loopback only, for this host's engine to push the images.
+    docker run -d --name "$registry" --label ai-stack-lab=true --network "$network" --network-alias registry.lab \
+      -p 127.0.0.1::5000 -v "$lab/tls:/etc/registry/tls:ro" -v "$lab/auth:/etc/registry/auth:ro" "$image" >/dev/null
+  fi
+  port=$(docker port "$registry" 5000/tcp | head -n1 | sed 's/.*://')
+  for _ in $(seq 1 40); do
+    curl -s --cacert "$lab/ca.crt" -o /dev/null "https://127.0.0.1:$port/v2/" && break
+    sleep 0.25
+  done
+  export DOCKER_CONFIG=$lab/docker-config
+  docker login -u "$registry_user" --password-stdin "127.0.0.1:$port" <"$lab/registry-password" >/dev/null
+  local tag src
+  for tag in latest broken; do
+    src=$("$root/tests/images/build.sh" "$([[ $tag == latest ]] && echo backend || echo backend-broken)")
+    docker tag "$src" "127.0.0.1:$port/amiqt/prototype-backend:$tag"
+    docker push -q "127.0.0.1:$port/amiqt/prototype-backend:$tag" >/dev/null
+  done
+  unset DOCKER_CONFIG
 }
 
 down() {
+  docker rm -f "$registry" >/dev/null 2>&1 || true
   docker rm -f "$mirror" >/dev/null 2>&1 || true
   docker network rm "$network" >/dev/null 2>&1 || true
 }
