@@ -65,6 +65,11 @@ pytest_unit() {
   return $rc
 }
 
+pytest_aws() {
+  # provision/teardown playbooks and the EC2 inventory against moto_server on loopback.
+  pytest -p no:cacheprovider --timeout=900 tests/aws
+}
+
 molecule_scenario() {
   molecule test -s "$1"
 }
@@ -76,6 +81,7 @@ check ansible-doc ansible_docs
 check syntax-check syntax_checks
 check argument-specs argument_specs_match_defaults
 check pytest pytest_unit
+check aws-moto pytest_aws
 
 needs_lab=false
 for scenario in molecule/*/molecule.yml; do

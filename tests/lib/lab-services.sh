@@ -3,6 +3,7 @@
 #   - the docker network the test hosts join ($LAB_NETWORK)
 #   - the release mirror of the Ollama double, reachable as http://ollama-mirror:8080
 #     with the same path pattern as upstream's release URL
+#   - the CloudWatch agent stand-in package at http://ollama-mirror:8080/cloudwatch/
 #   - a private image registry, https://registry.lab:5000, TLS from a test CA
 #     (.cache/lab/ca.crt) and htpasswd authentication, holding the stand-in
 #     backend as amiqt/prototype-backend:latest and a broken build as :broken
@@ -21,7 +22,8 @@ registry_user=lab-deployer
 mirror_dir() {
   local hash
   hash=$(cat "$root"/tests/ollama_double/build_release.py "$root"/tests/ollama_double/bin/ollama \
-             "$root"/tests/ollama_double/ollama_double/*.py <(echo "${versions[*]}") | sha256sum | cut -c1-12)
+             "$root"/tests/ollama_double/ollama_double/*.py "$root"/tests/cloudwatch_agent_double/build_deb.sh \
+             <(echo "${versions[*]}") | sha256sum | cut -c1-12)
   echo "$root/.cache/mirror-$hash"
 }
 
@@ -32,6 +34,7 @@ up() {
   if [[ ! -d "$dir" ]]; then
     rm -rf "$root"/.cache/mirror-*
     python3 "$root/tests/ollama_double/build_release.py" "$dir.tmp" "${versions[@]}" >/dev/null
+    "$root/tests/cloudwatch_agent_double/build_deb.sh" "$dir.tmp/cloudwatch"
     mv "$dir.tmp" "$dir"
   fi
   docker network inspect "$network" >/dev/null 2>&1 ||
@@ -49,6 +52,7 @@ up() {
   echo "export LAB_BASE_IMAGE=$base"
   echo "export LAB_BODY_IMAGE=$("$root/tests/images/build.sh" body)"
   echo "export LAB_MIRROR_URL=http://ollama-mirror:8080/ollama/ollama/releases/download"
+  echo "export LAB_MIRROR_DIR=$dir"
   registry_up >&2
   echo "export LAB_REGISTRY=registry.lab:5000"
   echo "export LAB_REGISTRY_CA=$lab/ca.crt"

@@ -1,0 +1,58 @@
+"""The agent installed from a verified package, configured for the aws_stack alarms, running."""
+
+import json
+
+from lab_helpers import recap, run_playbook, scenario_dir
+
+CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
+CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
+
+
+def test_package_installed_and_service_running(host):
+    assert host.package("amazon-cloudwatch-agent").is_installed
+    service = host.service("amazon-cloudwatch-agent")
+    assert service.is_running and service.is_enabled
+    assert json.loads(host.check_output(f"{CTL} -a status")) == {
+        "status": "running", "configstatus": "configured", "version": "1.300057.0-lab1"}
+
+
+def test_configuration_publishes_what_the_alarms_read(host):
+    config = json.loads(host.file(CONFIG).content_string)
+    metrics = config["metrics"]
+    assert metrics["namespace"] == "CWAgent"
+    assert metrics["aggregation_dimensions"] == [["InstanceId"]]
+    assert metrics["metrics_collected"]["mem"]["measurement"] == ["mem_used_percent"]
+    assert metrics["metrics_collected"]["disk"]["measurement"] == ["used_percent"]
+    assert metrics["metrics_collected"]["disk"]["resources"] == ["/"]
+    assert metrics["metrics_collected"]["procstat"] == [{"pattern": "ollama serve", "measurement": ["cpu_usage", "memory_rss"]}]
+    loaded = host.file("/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.d/file_amazon-cloudwatch-agent.json")
+    assert loaded.content_string == host.file(CONFIG).content_string
+
+
+def test_check_mode_on_converged_host_changes_nothing():
+    result = run_playbook(scenario_dir() / "converge.yml", "--check")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert recap(result.stdout)["cwa-brain"]["changed"] == 0
+
+
+def test_config_change_reloads_the_agent(host):
+    before = host.run("systemctl show -p MainPID amazon-cloudwatch-agent").stdout
+    result = run_playbook(scenario_dir() / "converge.yml", "-e", "cloudwatch_agent_interval=30")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert json.loads(host.file(CONFIG).content_string)["agent"]["metrics_collection_interval"] == 30
+    assert host.run("systemctl show -p MainPID amazon-cloudwatch-agent").stdout != before
+    assert run_playbook(scenario_dir() / "converge.yml").returncode == 0
+
+
+def test_wrong_checksum_is_refused_before_install(host):
+    result = run_playbook(scenario_dir() / "converge.yml", "-e", "cloudwatch_agent_package_checksum=sha256:" + "0" * 64)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "did not match" in output, output[-2000:]
+    assert host.service("amazon-cloudwatch-agent").is_running
+
+
+def test_missing_checksum_is_refused():
+    result = run_playbook(scenario_dir() / "converge.yml", "-e", "cloudwatch_agent_package_checksum=''")
+    assert result.returncode != 0
+    assert "cloudwatch_agent_package_checksum is empty or malformed" in " ".join((result.stdout + result.stderr).split())
