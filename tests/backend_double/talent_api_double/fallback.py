@@ -6,40 +6,31 @@ import json
 import re
 import signal
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from .jsonhttp import JsonHandler
 
 PATH = re.compile(r"^/v1beta/models/(?P<model>[\w.\-]+):generateContent$")
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     api_key = ""
 
-    def log_message(self, fmt: str, *args) -> None:
-        sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+    def do_GET(self) -> None:  # noqa: N802 - http.server names its hooks so
+        self.send_json(200, {"status": "ok"} if self.path == "/" else {"error": {"code": 404, "message": "not found"}})
 
-    def reply(self, status: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self) -> None:
-        self.reply(200, {"status": "ok"} if self.path == "/" else {"error": {"code": 404, "message": "not found"}})
-
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - http.server names its hooks so
         match = PATH.match(self.path)
         if not match:
-            self.reply(404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}})
+            self.send_json(404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}})
             return
         if self.headers.get("x-goog-api-key") != self.api_key:
-            self.reply(403, {"error": {"code": 403, "message": "API key not valid.", "status": "PERMISSION_DENIED"}})
+            self.send_json(403, {"error": {"code": 403, "message": "API key not valid.", "status": "PERMISSION_DENIED"}})
             return
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         prompt = request["contents"][-1]["parts"][0]["text"]
         text = f"(fallback {match['model']}) You asked: {prompt[:200]}"
-        self.reply(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
+        self.send_json(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
                          "modelVersion": match["model"]})
 
 

@@ -7,31 +7,21 @@ import json
 import signal
 import sys
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from . import auth, providers
+from .jsonhttp import JsonHandler
 from .settings import ConfigError, Settings
 
 COMMAND_PATHS = ("/api/ai/v3/command",)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     settings: Settings
     server_version = "uvicorn"
     sys_version = ""
 
-    def log_message(self, fmt: str, *args) -> None:  # access log without query strings or headers
-        sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
-
-    def send_json(self, status: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - http.server names its hooks so
         if self.path == "/health":
             if self.settings.broken:
                 self.send_json(503, {"status": "unhealthy", "detail": "broken build"})
@@ -40,7 +30,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send_json(404, {"detail": "Not Found"})
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - http.server names its hooks so
         if self.path not in COMMAND_PATHS:
             self.send_json(404, {"detail": "Not Found"})
             return
