@@ -12,7 +12,9 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# This machine's pip.conf may name index folders that do not exist; pip warns per package.
+	set -o pipefail; $(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 \
+	  | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 	@touch $@
 
 ## host: a Docker engine that answers, plus debootstrap and zstd (installed/started only when missing)
