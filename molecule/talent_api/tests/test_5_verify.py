@@ -1,0 +1,45 @@
+"""playbooks/verify.yml on the converged pair: a green report, no token in the output, a red one when the brain is cold."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from lab_helpers import PROJECT, address, lab_host, run_playbook
+
+sys.path.insert(0, str(PROJECT / "tests" / "backend_double"))
+from talent_api_double import auth
+
+LAB = Path(os.environ["LAB_SECRETS_DIR"])
+REPORT = PROJECT / "reports" / "verify-tapi-body.json"
+
+
+def verify(*args: str):
+    token = auth.mint(LAB.joinpath("jwt-secret").read_text().strip())
+    result = run_playbook(PROJECT / "playbooks" / "verify.yml", "-e", json.dumps({"stack_verify_api_token": token}), *args)
+    return token, result, " ".join((result.stdout + result.stderr).split())
+
+
+def test_verify_report_is_green_and_never_prints_the_token():
+    token, result, output = verify("-v")
+    assert result.returncode == 0, output[-3000:]
+    assert token not in output
+    checks = json.loads(REPORT.read_text())["checks"]
+    assert all(check["ok"] for check in checks), checks
+    names = [check["name"] for check in checks]
+    assert "AI endpoint answered by ollama" in names
+    assert "OK backend /health is healthy" in output
+
+
+def test_verify_fails_when_the_brain_went_cold():
+    brain = lab_host("tapi-brain")
+    # Unload the model behind the service's back: the next request pays a load.
+    unload = json.dumps({"model": "gemma3:4b", "keep_alive": 0})
+    assert brain.run(f"curl -fs -d '{unload}' http://{address(brain)}:11434/api/generate").rc == 0
+    try:
+        # The lab's double loads gemma3:4b in ~17 ms (its fast profile); a warm request reports 0.
+        _, result, output = verify("-e", "stack_verify_requests=1", "-e", "stack_verify_slo_load_seconds=0.005")
+        assert result.returncode != 0, output[-3000:]
+        assert "Verification failed: no cold load" in output, output[-3000:]
+    finally:
+        brain.run("systemctl restart ollama-warmup.service")
