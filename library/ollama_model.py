@@ -18,6 +18,8 @@ description:
 version_added: "1.0.0"
 author:
   - AI stack maintainers
+extends_documentation_fragment:
+  - ollama_connection
 options:
   name:
     description: Model name, for example V(gemma3:4b). A name without a tag means V(:latest).
@@ -38,10 +40,6 @@ options:
   system:
     description: System prompt of a derived model.
     type: str
-  url:
-    description: Base URL of the Ollama server.
-    type: str
-    default: http://127.0.0.1:11434
   timeout:
     description: Seconds a pull may take in total, resumes included.
     type: int
@@ -50,14 +48,6 @@ options:
     description: How many times an interrupted pull is resumed before the module fails.
     type: int
     default: 3
-  validate_certs:
-    description: Verify the TLS certificate when O(url) is https.
-    type: bool
-    default: true
-  headers:
-    description: Extra HTTP headers, for an authenticating proxy in front of Ollama. Never logged.
-    type: dict
-    default: {}
 attributes:
   check_mode:
     support: full
@@ -117,6 +107,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.ollama_api import (
+    connection_argument_spec,
     OllamaClient,
     OllamaError,
     OllamaHTTPError,
@@ -187,15 +178,13 @@ def pull(client, name, timeout, retries):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **connection_argument_spec(),
             name=dict(type="str", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             parameters=dict(type="dict", default={}),
             system=dict(type="str"),
-            url=dict(type="str", default="http://127.0.0.1:11434"),
             timeout=dict(type="int", default=3600),
             retries=dict(type="int", default=3),
-            validate_certs=dict(type="bool", default=True),
-            headers=dict(type="dict", default={}, no_log=True),
             **{"from": dict(type="str")}
         ),
         supports_check_mode=True,

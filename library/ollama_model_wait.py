@@ -17,16 +17,14 @@ description:
 version_added: "1.0.0"
 author:
   - AI stack maintainers
+extends_documentation_fragment:
+  - ollama_connection
 options:
   models:
     description: Model names that must all be listed, for example V(gemma3:4b).
     type: list
     elements: str
     required: true
-  url:
-    description: Base URL of the Ollama server.
-    type: str
-    default: http://127.0.0.1:11434
   timeout:
     description: Seconds to wait in total before failing.
     type: int
@@ -43,16 +41,6 @@ options:
     description: Longest wait between two polls, in seconds.
     type: float
     default: 10.0
-  validate_certs:
-    description: Verify the TLS certificate when O(url) is https.
-    type: bool
-    default: true
-  headers:
-    description:
-      - Extra HTTP headers, for example an C(Authorization) header for an authenticating proxy
-        in front of Ollama. Their values are never logged.
-    type: dict
-    default: {}
 notes:
   - Uses only C(ansible.module_utils.urls); the managed host needs no extra Python package.
 attributes:
@@ -113,6 +101,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.ollama_api import (
+    connection_argument_spec,
     OllamaClient,
     OllamaError,
     OllamaHTTPError,
@@ -163,14 +152,12 @@ def _failure_message(url, wanted, missing, seen, timeout, last_error, answered):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **connection_argument_spec(),
             models=dict(type="list", elements="str", required=True),
-            url=dict(type="str", default="http://127.0.0.1:11434"),
             timeout=dict(type="int", default=120),
             interval=dict(type="float", default=1.0),
             backoff=dict(type="float", default=1.5),
             max_interval=dict(type="float", default=10.0),
-            validate_certs=dict(type="bool", default=True),
-            headers=dict(type="dict", default={}, no_log=True),
         ),
         supports_check_mode=True,
     )

@@ -19,16 +19,14 @@ description:
 version_added: "1.0.0"
 author:
   - AI stack maintainers
+extends_documentation_fragment:
+  - ollama_connection
 options:
   models:
     description: Models to keep loaded.
     type: list
     elements: str
     required: true
-  url:
-    description: Base URL of the Ollama server.
-    type: str
-    default: http://127.0.0.1:11434
   keep_alive:
     description: Keep-alive sent with the load; V(-1) keeps the model loaded until the server stops.
     type: str
@@ -48,14 +46,6 @@ options:
     description: Seconds one load may take (reading a 3.3 GB model from gp3 takes about 30 s).
     type: int
     default: 600
-  validate_certs:
-    description: Verify the TLS certificate when O(url) is https.
-    type: bool
-    default: true
-  headers:
-    description: Extra HTTP headers, for an authenticating proxy in front of Ollama. Never logged.
-    type: dict
-    default: {}
 attributes:
   check_mode:
     support: full
@@ -94,7 +84,7 @@ running:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.ollama_api import OllamaClient, OllamaError, normalize_model_name
+from ansible.module_utils.ollama_api import connection_argument_spec, OllamaClient, OllamaError, normalize_model_name
 
 _FOREVER_YEAR = 2200  # Ollama reports a model kept forever as expiring centuries from now
 
@@ -121,14 +111,12 @@ def reason_to_load(entry, want_forever, context_length):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **connection_argument_spec(),
             models=dict(type="list", elements="str", required=True),
-            url=dict(type="str", default="http://127.0.0.1:11434"),
             keep_alive=dict(type="str", default="-1"),
             options=dict(type="dict", default={}),
             context_length=dict(type="int"),
             timeout=dict(type="int", default=600),
-            validate_certs=dict(type="bool", default=True),
-            headers=dict(type="dict", default={}, no_log=True),
         ),
         supports_check_mode=True,
     )

@@ -39,6 +39,15 @@ class OllamaHTTPError(OllamaError):
         self.error = error
 
 
+def connection_argument_spec() -> dict:
+    """The options every module that talks to Ollama takes (documented by doc fragment ollama_connection)."""
+    return dict(
+        url=dict(type="str", default="http://127.0.0.1:11434"),
+        validate_certs=dict(type="bool", default=True),
+        headers=dict(type="dict", default={}, no_log=True),
+    )
+
+
 def normalize_model_name(name: str) -> str:
     """Return the name as /api/tags lists it: 'gemma3' -> 'gemma3:latest', default registry stripped.
 

@@ -1,0 +1,21 @@
+"""Options every module of ours that talks to Ollama shares (module_utils/ollama_api.connection_argument_spec)."""
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  url:
+    description: Base URL of the Ollama server.
+    type: str
+    default: http://127.0.0.1:11434
+  validate_certs:
+    description: Verify the TLS certificate when O(url) is https.
+    type: bool
+    default: true
+  headers:
+    description:
+      - Extra HTTP headers, for example an C(Authorization) header for an authenticating proxy in front of Ollama.
+      - Their values are never logged.
+    type: dict
+    default: {}
+"""
