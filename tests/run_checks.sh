@@ -70,6 +70,11 @@ pytest_aws() {
   pytest -p no:cacheprovider --timeout=900 tests/aws
 }
 
+pytest_e2e() {
+  # make demo end to end on its own lab (brings it up, removes it at the end).
+  pytest -p no:cacheprovider --timeout=1800 --durations=0 tests/e2e
+}
+
 molecule_scenario() {
   molecule test -s "$1"
 }
@@ -102,6 +107,9 @@ if $needs_lab; then
     tail -n 25 "$logs/lab-services.log" | sed 's/^/      /'
   fi
 fi
+
+# Last: removing the demo lab takes the shared rig down with it.
+check e2e-demo pytest_e2e
 
 if ((failed)); then
   echo "failed checks: ${failures[*]}"

@@ -81,6 +81,10 @@ registry_secrets() {
   for name in jwt-secret fallback-api-key; do
     [[ -f "$lab/$name" ]] || (umask 077; openssl rand -hex 24 >"$lab/$name")
   done
+  # A user's bearer token for the backend's AI endpoint (what verify sends), minted fresh: it expires.
+  (umask 077; PYTHONPATH="$root/tests/backend_double" python3 -c \
+    'import sys; from talent_api_double import auth; print(auth.mint(open(sys.argv[1]).read().strip(), ttl=12 * 3600))' \
+    "$lab/jwt-secret" >"$lab/api-token")
   if [[ ! -f "$lab/registry-password" ]]; then
     (umask 077; openssl rand -hex 16 >"$lab/registry-password")
     python3 -W ignore -c 'import crypt, sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
@@ -110,6 +114,8 @@ registry_up() {
     src=$("$root/tests/images/build.sh" "$([[ $tag == latest ]] && echo backend || echo backend-broken)")
     docker tag "$src" "127.0.0.1:$port/amiqt/prototype-backend:$tag"
     docker push -q "127.0.0.1:$port/amiqt/prototype-backend:$tag" >/dev/null
+    # The port changes with every registry; drop the push-only tag so they do not pile up.
+    docker image rm "127.0.0.1:$port/amiqt/prototype-backend:$tag" >/dev/null
   done
   unset DOCKER_CONFIG
 }
