@@ -79,6 +79,17 @@ molecule_scenario() {
   molecule test -s "$1"
 }
 
+needs_lab=false
+for scenario in molecule/*/molecule.yml; do
+  wanted "molecule-$(basename "$(dirname "$scenario")")" && needs_lab=true
+done
+if $needs_lab; then
+  # Images and lab services build in the background (network and disk bound:
+  # debootstrap, registry pushes) while the CPU-bound checks below run.
+  tests/lib/lab-services.sh up >"$logs/lab-services.env" 2>"$logs/lab-services.log" &
+  lab_pid=$!
+fi
+
 check yamllint yamllint -s .
 check ansible-lint ansible-lint
 check ruff ruff check .
@@ -88,13 +99,9 @@ check argument-specs argument_specs_match_defaults
 check pytest pytest_unit
 check aws-moto pytest_aws
 
-needs_lab=false
-for scenario in molecule/*/molecule.yml; do
-  wanted "molecule-$(basename "$(dirname "$scenario")")" && needs_lab=true
-done
 if $needs_lab; then
-  if lab_env=$(tests/lib/lab-services.sh up 2>"$logs/lab-services.log"); then
-    eval "$lab_env"
+  if wait "$lab_pid"; then
+    eval "$(cat "$logs/lab-services.env")"
     trap 'tests/lib/lab-services.sh down' EXIT
     for scenario in molecule/*/molecule.yml; do
       name=$(basename "$(dirname "$scenario")")

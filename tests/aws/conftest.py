@@ -1,111 +1,26 @@
-"""moto_server on loopback, with what AWS would already hold: a VPC, a subnet, the body and its SG."""
+"""The moto rig (tests/lib/moto_rig.py) as fixtures, and helpers to run our playbooks against it."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "eu-west-1"
-# moto reserves /aws/ (only AWS may write there) and has none of Canonical's
-# parameters, so the tests publish the AMI under a name of their own and pass it.
-AMI_PARAMETER = "/ai-stack-test/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Moto:
-    url: str
-
-    def env(self) -> dict[str, str]:
-        """Only the endpoint and credentials differ from a real run."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ENDPOINT_URL=self.url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                   AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_PROXY="127.0.0.1,localhost")
-        return env
-
-    def client(self, service: str, region: str = REGION):
-        return boto3.client(service, region_name=region, endpoint_url=self.url,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+from moto_rig import AMI_PARAMETER, ROOT, Account, Moto, moto_server, seed_account
 
 
 @pytest.fixture
 def moto(tmp_path) -> Iterator[Moto]:
-    port = free_port()
-    log = open(tmp_path / "moto.log", "wb")  # noqa: SIM115 - closed below
-    # AWS's managed policies (CloudWatchAgentServerPolicy, ...) exist only when moto loads them.
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true"))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError((tmp_path / "moto.log").read_text()) from None
-                time.sleep(0.1)
-        yield Moto(url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@dataclass
-class Account:
-    moto: Moto
-    vpc_id: str
-    subnet_id: str
-    body_sg: str
-    body_id: str
-
-
-def launch_body(moto: Moto, subnet_id: str, sg: str, name: str = "talent-api") -> str:
-    ec2 = moto.client("ec2")
-    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    return ec2.run_instances(ImageId=ami, InstanceType="t3.small", MinCount=1, MaxCount=1, SubnetId=subnet_id,
-                             SecurityGroupIds=[sg],
-                             TagSpecifications=[{"ResourceType": "instance", "Tags": [
-                                 {"Key": "Name", "Value": name}, {"Key": "Owner", "Value": "team-talent"}]}],
-                             )["Instances"][0]["InstanceId"]
+    with moto_server(tmp_path / "moto.log") as server:
+        yield server
 
 
 @pytest.fixture
 def account(moto) -> Account:
-    ec2 = moto.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
-    # The body's subnet gives public IPs, as the plan's default-VPC body has one.
-    ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
-    sg = ec2.create_security_group(GroupName="talent-api", Description="body", VpcId=vpc)["GroupId"]
-    body = launch_body(moto, subnet, sg)
-    # moto has no Canonical parameters: publish one pointing at an image moto knows.
-    ami = ec2.describe_images(Owners=["amazon"])["Images"][1]["ImageId"]
-    moto.client("ssm").put_parameter(Name=AMI_PARAMETER, Value=ami, Type="String")
-    return Account(moto, vpc, subnet, sg, body)
+    return seed_account(moto)
 
 
 def run(moto: Moto, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:

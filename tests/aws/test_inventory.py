@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, flat, playbook, run
+from conftest import flat, playbook, run
+from moto_rig import ROOT
 
 
 def plain(value):

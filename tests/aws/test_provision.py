@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import changed, flat, launch_body, playbook
+from conftest import changed, flat, playbook
+from moto_rig import launch_body
 
 
 def test_provision_is_idempotent_and_builds_the_brain(account):

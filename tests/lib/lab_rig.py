@@ -1,0 +1,100 @@
+"""Helpers the end-to-end tests share: the lab's environment, commands, play recaps."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+VENV_BIN = PROJECT / ".venv" / "bin"
+
+_LAB_ENV: dict[str, str] = {}
+
+
+def lab_env(refresh: bool = False) -> dict[str, str]:
+    """This process's environment plus the lab's (LAB_*, which the lab's group_vars read).
+
+    The shared rig (network, mirror, registry) is brought up, or reused, on the first call.
+    """
+    if refresh or not _LAB_ENV:
+        out = subprocess.run([str(PROJECT / "tests" / "lib" / "lab-services.sh"), "up"], cwd=PROJECT,
+                             capture_output=True, text=True, timeout=900, check=True).stdout
+        _LAB_ENV.clear()
+        _LAB_ENV.update(re.findall(r"^export (\w+)=(.*)$", out, re.MULTILINE))
+    return dict(os.environ, **_LAB_ENV, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+                ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"))
+
+
+def run(*cmd: str | Path, timeout: int = 1500, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], cwd=PROJECT, capture_output=True, text=True, timeout=timeout,
+                          check=False, env=env or lab_env())
+
+
+def recap(output: str) -> dict[str, dict[str, int]]:
+    """PLAY RECAP counters per host."""
+    hosts = {}
+    for host, counters in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", output, re.MULTILINE):
+        hosts[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counters)}
+    return hosts
+
+
+def sh(container: str, command: str, timeout: int = 60) -> subprocess.CompletedProcess:
+    return run("docker", "exec", container, "bash", "-c", command, timeout=timeout)
+
+
+def address(container: str, network: str) -> str:
+    return run("docker", "inspect", "-f", f"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}",
+               container).stdout.strip()
+
+
+def backend_ask(body: str, token: str) -> dict:
+    """The AI request as a user sends it, from the body to the backend."""
+    payload = json.dumps({"command": "Say hello in five words."})
+    result = sh(body, f"curl -fsS --max-time 60 -H 'Authorization: Bearer {token}' "
+                      f"-H 'Content-Type: application/json' -d '{payload}' http://127.0.0.1:8000/api/ai/v3/command")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def brain_json(body: str, brain_address: str, path: str, payload: dict | None = None) -> dict:
+    """A request straight to the brain, from the body (the only host allowed)."""
+    data = f"-d '{json.dumps(payload)}'" if payload is not None else ""
+    result = sh(body, f"curl -fsS --max-time 60 {data} http://{brain_address}:11434{path}")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def wait_warm(brain: str, body: str, brain_address: str, timeout: float = 120) -> None:
+    """Bounded wait until ollama runs, its warm-up unit has finished, and a model is loaded."""
+    deadline = time.monotonic() + timeout
+    state: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        state = {line.partition("=")[0]: line.partition("=")[2] for line in
+                 sh(brain, "systemctl show -p ActiveState -p Result ollama-warmup.service").stdout.split()}
+        active = sh(brain, "systemctl is-active -q ollama").returncode == 0
+        loaded = []
+        if active:
+            # The port opens a moment after the unit is active; an unanswered request is a "not yet".
+            ps = sh(body, f"curl -fsS --max-time 5 http://{brain_address}:11434/api/ps")
+            loaded = json.loads(ps.stdout)["models"] if ps.returncode == 0 else []
+        if state == {"ActiveState": "inactive", "Result": "success"} and loaded:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the warm-up did not load the model within {timeout:.0f} s (unit state {state})")
+
+
+def assert_warm_through_backend(brain: str, body: str, brain_address: str, token: str, model: str) -> None:
+    """The backend is served by the brain, the model stays loaded forever, and no request pays a load."""
+    answer = backend_ask(body, token)
+    assert answer["source"] == "ollama", answer
+    # The backend's request (no keep_alive) left the model loaded, kept forever by the server default.
+    loaded = brain_json(body, brain_address, "/api/ps")["models"]
+    assert [m["name"] for m in loaded] == [model]
+    assert loaded[0]["expires_at"].startswith("2318"), loaded[0]["expires_at"]
+    chat = brain_json(body, brain_address, "/api/chat",
+                      {"model": model, "stream": False, "messages": [{"role": "user", "content": "hi"}]})
+    assert chat["load_duration"] < 5_000_000, chat["load_duration"]
