@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+from ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 # moto reserves /aws/ (only AWS may write there) and has none of Canonical's
 # parameters, so the tests publish the AMI under a name of their own and pass it.
 AMI_PARAMETER = "/ai-stack-test/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import ansible.module_utils
 import pytest
 from ansible.module_utils.testing import patch_module_args
+from ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DOUBLE_BIN = ROOT / "tests" / "ollama_double" / "bin" / "ollama"
@@ -27,12 +27,6 @@ DOUBLE_BIN = ROOT / "tests" / "ollama_double" / "bin" / "ollama"
 ansible.module_utils.__path__.append(str(ROOT / "module_utils"))
 sys.path.insert(0, str(ROOT / "library"))
 sys.path.insert(0, str(ROOT / "tests" / "ollama_double"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
