@@ -8,6 +8,9 @@
 # image from tests/backend_double; registry is Debian's docker-registry (the
 # CNCF distribution server) for the lab's private registry. Each is tagged with
 # a hash of its inputs and rebuilt only when one changes. Prints the image reference.
+#
+# They stay on Debian 12 whatever suite the hosts use: the backend's Python
+# dependencies are installed with this controller's Python 3.11, bookworm's.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -21,7 +24,7 @@ pip_python=$here/../../.venv/bin/python
 input_hash() {
   {
     cat "$here/build-service.sh"
-    "$here/build.sh" base
+    LAB_DEBIAN_SUITE=bookworm "$here/build.sh" base
     case "$1" in
       backend | backend-broken)
         (cd "$here/../backend_double" && find . \( -name '*.py' -o -name requirements.txt \) -print0 | LC_ALL=C sort -z | xargs -0 cat) ;;
@@ -34,7 +37,7 @@ input_hash() {
 # here so the build needs no network.
 build_service() {
   local v=$1 ref=$2 work=$3 base_ref
-  base_ref=$("$here/build.sh" base)
+  base_ref=$(LAB_DEBIAN_SUITE=bookworm "$here/build.sh" base)
   mkdir -p "$work/ctx"
   case "$v" in
     backend | backend-broken)

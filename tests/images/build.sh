@@ -3,10 +3,11 @@
 # are made from Debian packages with debootstrap and `docker import`).
 #
 #   tests/images/build.sh base|body     prints the image reference it built or reused
+#   LAB_DEBIAN_SUITE=trixie tests/images/build.sh base    the same on Debian 13 (default: bookworm, Debian 12)
 #
-# An image is tagged with a hash of its inputs (this script and the variant's
-# package list, plus the base hash for `body`), so a rebuild happens only when
-# an input changes.
+# An image is tagged with a hash of its inputs (this script, the suite and the
+# variant's package list, plus the base hash for `body`), so a rebuild happens
+# only when an input changes.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -16,7 +17,12 @@ case "$variant" in  # service images are layered on base by their own script
   backend | backend-broken | registry) exec "$here/build-service.sh" "$variant" ;;
 esac
 repo=${LAB_IMAGE_REPO:-ai-stack-lab}
-suite=bookworm
+suite=${LAB_DEBIAN_SUITE:-bookworm}
+case "$suite" in
+  bookworm) release=12 ;;
+  trixie) release=13 ;;
+  *) echo "build.sh: LAB_DEBIAN_SUITE is '$suite'; the lab builds bookworm (Debian 12) or trixie (Debian 13)" >&2; exit 2 ;;
+esac
 
 # The mirror comes from this machine's own apt configuration so the build uses
 # whatever Debian mirror (or proxy) the machine is set up for.
@@ -32,6 +38,7 @@ debian_mirror() {
 input_hash() {
   local v=$1
   {
+    echo "$suite"
     cat "$here/build.sh" "$here/$v/packages.txt"
     if [[ "$v" == body ]]; then input_hash base; fi
   } | sha256sum | cut -c1-12
@@ -39,11 +46,33 @@ input_hash() {
 
 packages() { grep -vE '^\s*(#|$)' "$here/$1/packages.txt" | paste -sd, -; }
 
-# Make the rootfs boot systemd in an unprivileged container and be usable by
-# Ansible: no getty on a console that does not exist, a root password-less
-# login for `docker exec`, python3 present, a machine-id generated per boot.
+# Make the rootfs boot systemd in an unprivileged container and be reached as
+# an EC2 host is: no getty on a console that does not exist, a machine-id and
+# SSH host keys made per container at first boot (as cloud-init does), and the
+# deploy user `ubuntu` with passwordless sudo (what cloud-init's
+# 90-cloud-init-users grants on Ubuntu's AMIs). Its authorized key is the lab's
+# own, installed when a host starts (tests/lab/host-up.sh).
 prepare_rootfs() {
   local root=$1
+  chroot "$root" id ubuntu >/dev/null 2>&1 || chroot "$root" useradd --create-home --shell /bin/bash ubuntu
+  echo 'ubuntu ALL=(ALL) NOPASSWD:ALL' > "$root/etc/sudoers.d/90-cloud-init-users"
+  chmod 0440 "$root/etc/sudoers.d/90-cloud-init-users"
+  rm -f "$root"/etc/ssh/ssh_host_*
+  cat > "$root/etc/systemd/system/ssh-host-keys.service" <<'UNIT'
+[Unit]
+Description=SSH host keys of this host, made at its first boot
+Before=ssh.service
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+
+[Install]
+WantedBy=ssh.service
+UNIT
+  mkdir -p "$root/etc/systemd/system/ssh.service.wants"
+  ln -sf /etc/systemd/system/ssh-host-keys.service "$root/etc/systemd/system/ssh.service.wants/ssh-host-keys.service"
   printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
   chmod 0755 "$root/usr/sbin/policy-rc.d"
   : > "$root/etc/machine-id"
@@ -68,7 +97,7 @@ import_rootfs() {
 
 build() {
   local v=$1 ref work
-  ref="$repo/debian12-$v:$(input_hash "$v")"
+  ref="$repo/debian$release-$v:$(input_hash "$v")"
   if docker image inspect "$ref" >/dev/null 2>&1; then
     echo "$ref"; return
   fi
@@ -96,6 +125,8 @@ build() {
       DEBIAN_FRONTEND=noninteractive chroot "$work/root" apt-get install -y --no-install-recommends $(packages body | tr , ' '); } \
       >"$work/log" 2>&1 || { tail -n 30 "$work/log" >&2; exit 1; }
     umount "$work/root/proc"
+    # The pipeline deploys as ubuntu, which runs docker without sudo.
+    chroot "$work/root" usermod -aG docker ubuntu
   fi
   prepare_rootfs "$work/root"
   import_rootfs "$work/root" "$ref"

@@ -15,7 +15,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 network=${LAB_NETWORK:-ai-stack-lab}
 mirror=${LAB_MIRROR_CONTAINER:-ai-stack-mirror}
 registry=${LAB_REGISTRY_CONTAINER:-ai-stack-registry}
-versions=(0.13.5 0.34.2 0.35.0)
+# The default release, one newer than the advisory floor (0.32.3) and one below
+# it in the old .tgz format (0.13.5).
+versions=(0.13.5 0.32.3 0.34.2)
 lab=$root/.cache/lab
 registry_user=lab-deployer
 
@@ -29,7 +31,8 @@ mirror_dir() {
 
 up() {
   local base dir
-  base=$("$root/tests/images/build.sh" base)
+  # The mirror runs on the Debian 12 service base; the hosts on LAB_DEBIAN_SUITE's images.
+  base=$(LAB_DEBIAN_SUITE=bookworm "$root/tests/images/build.sh" base)
   dir=$(mirror_dir)
   if [[ ! -d "$dir" ]]; then
     rm -rf "$root"/.cache/mirror-*

@@ -3,70 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
-
-sys.path.insert(0, str(ROOT / "tests" / "backend_double"))
+from conftest import SECRET, free_port
 from talent_api_double import auth
-
-SECRET = "lab-jwt-secret"
-FALLBACK_KEY = "lab-gemini-key"
-
-
-class Proc:
-    def __init__(self, args: list[str], env: dict[str, str], log: Path):
-        self.port = free_port()
-        self.log = log
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AI_", "GEMINI_", "OLLAMA_"))}
-        full_env.update(env, PYTHONPATH=str(ROOT / "tests" / "backend_double"), NO_PROXY="127.0.0.1")
-        with open(log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "talent_api_double", *args, f"127.0.0.1:{self.port}"],
-                                         env=full_env, stdout=out, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.log.read_text())
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=1)
-                return
-            except urllib.error.HTTPError:
-                return  # any HTTP answer means it is serving
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.url} did not answer within {timeout} s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def procs(tmp_path):
-    started: list[Proc] = []
-
-    def start(args: list[str], env: dict[str, str], wait: bool = True) -> Proc:
-        proc = Proc(args, env, tmp_path / f"proc{len(started)}.log")
-        started.append(proc)
-        if wait:
-            proc.wait_ready()
-        return proc
-
-    yield start
-    for proc in started:
-        proc.stop()
 
 
 def call(url: str, path: str, body: dict | None = None, token: str | None = None, timeout: float = 60) -> tuple[int, dict]:
@@ -80,16 +22,6 @@ def call(url: str, path: str, body: dict | None = None, token: str | None = None
             return response.status, json.load(response)
     except urllib.error.HTTPError as exc:
         return exc.code, json.load(exc)
-
-
-@pytest.fixture
-def stack(double, procs):
-    double.pull("gemma3:1b")
-    fallback = procs(["fallback"], {"FALLBACK_API_KEY": FALLBACK_KEY})
-    backend = procs([], {"AI_PROVIDER": "ollama", "AI_BASE_URL": double.url, "AI_MODEL_NAME": "gemma3:1b",
-                         "AI_TEMPERATURE": "0.7", "AI_TIMEOUT": "30", "SUPABASE_JWT_SECRET": SECRET,
-                         "GEMINI_BASE_URL": fallback.url, "GEMINI_API_KEY": FALLBACK_KEY})
-    return double, backend
 
 
 def test_health_says_healthy(stack):

@@ -44,9 +44,9 @@ def test_dropin_configures_the_service(host):
 
 
 def test_pinned_release_is_linked(host):
-    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.35.0/bin/ollama"
-    assert host.file("/usr/local/lib/ollama").linked_to == "/opt/ollama/0.35.0/lib/ollama"
-    assert not host.file("/opt/ollama/.downloads/0.35.0-ollama-linux-amd64.tar.zst").exists
+    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.34.2/bin/ollama"
+    assert host.file("/usr/local/lib/ollama").linked_to == "/opt/ollama/0.34.2/lib/ollama"
+    assert not host.file("/opt/ollama/.downloads/0.34.2-ollama-linux-amd64.tar.zst").exists
 
 
 def test_firewall_admits_the_body_and_drops_others(host, url):

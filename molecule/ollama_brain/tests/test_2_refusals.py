@@ -14,6 +14,8 @@ WATCHED = [
     "/usr/local/bin/ollama",
     "/usr/local/lib/ollama",
     "/srv/small/models",
+    "/opt/ollama/0.99.0",
+    "/opt/ollama/0.30.0",
 ]
 
 
@@ -24,16 +26,23 @@ WATCHED = [
     ({"ollama_brain_models_dir": "/srv/small/models"},
      "Pulling gemma3:4b needs 3.1 GiB plus 2.0 GiB headroom on /srv/small, but only 1.0 GiB is free; "
      "choose a smaller model or grow the volume"),
-    ({"ollama_brain_version": "0.34.2"},
-     "Ollama 0.34.2 is not a safe release version: versions before 0.35.0 have known /api/pull and /api/create "
-     "vulnerabilities; set ollama_brain_version to 0.35.0 or newer, or set ollama_brain_allow_vulnerable_version: true"),
+    ({"ollama_brain_version": "0.30.0"},
+     "ollama_brain_version 0.30.0 is older than 0.31.2, the first release fixed for ollama#17042 (GGUF parser denial "
+     "of service through /api/create (fixed by ollama#17062)); set ollama_brain_version to 0.31.2 or newer (the default "
+     "is 0.34.2), or set ollama_brain_allow_vulnerable_version: true to accept the risk."),
+    ({"ollama_brain_version": "0.99.0"},
+     "Ollama 0.99.0 has no release at http://ollama-mirror:8080/ollama/ollama/releases/download/v0.99.0/sha256sum.txt "
+     "(HTTP 404); set ollama_brain_version to a published release, for example 0.34.2."),
+    ({"ollama_brain_version": "latest"},
+     "ollama_brain_version is 'latest', which is not a release number; write the release to pin, for example 0.34.2, "
+     "so that every run installs the same Ollama."),
     ({"ollama_brain_listen_address": "0.0.0.0"},
      "ollama_brain_listen_address is '0.0.0.0', which exposes Ollama's unauthenticated API on every interface; "
      "keep the default (the host's private address) or set ollama_brain_allow_public_bind: true."),
     ({"ollama_brain_models": ["gemma3:5b"]},
      "gemma3:5b is not in the registry at http://ollama-mirror:8080/registry (HTTP 404); "
      "check the model name and tag in ollama_brain_models, for example gemma3:4b."),
-], ids=["ram", "disk", "vulnerable-version", "public-bind", "unknown-model"])
+], ids=["ram", "disk", "below-advisory-floor", "missing-release", "not-a-version", "public-bind", "unknown-model"])
 def test_refused_without_change(host, extra_vars, message):
     before = snapshot(host, WATCHED)
     result = run_playbook(scenario_dir() / "converge.yml", "-e", json.dumps(extra_vars))

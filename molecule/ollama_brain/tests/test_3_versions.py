@@ -20,13 +20,13 @@ def installed(host) -> set[str]:
 
 
 @pytest.mark.parametrize(("version", "expected_dirs", "previous"), [
-    ("0.34.2", {"0.34.2", "0.35.0"}, "0.35.0"),   # downgrade (opted in): the current one is kept for rollback
-    (None, {"0.34.2", "0.35.0"}, "0.34.2"),       # back to the default
-    ("0.13.5", {"0.13.5", "0.35.0"}, "0.35.0"),   # an old .tgz release; 0.34.2 is now two back and removed
-    (None, {"0.13.5", "0.35.0"}, "0.13.5"),
+    ("0.32.3", {"0.32.3", "0.34.2"}, "0.34.2"),   # downgrade: the current one is kept for rollback
+    (None, {"0.32.3", "0.34.2"}, "0.32.3"),       # back to the default
+    ("0.13.5", {"0.13.5", "0.34.2"}, "0.34.2"),   # an old .tgz release (opted in); 0.32.3 is now two back and removed
+    (None, {"0.13.5", "0.34.2"}, "0.13.5"),
 ], ids=["downgrade", "upgrade", "old-tgz-release", "default-again"])
 def test_version_switch(host, version, expected_dirs, previous):
-    want = version or "0.35.0"
+    want = version or "0.34.2"
     counts = converge(version)
     assert counts["changed"] > 0
     assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{want}/bin/ollama"
