@@ -27,7 +27,6 @@ NETWORK = "ai-stack-lab-vpc"
 RIG = {os.environ.get("LAB_MIRROR_CONTAINER", "ai-stack-mirror"): "ollama-mirror",
        os.environ.get("LAB_REGISTRY_CONTAINER", "ai-stack-registry"): "registry.lab"}
 LABEL = "ai-stack-lab.aws=true"
-CONNECTION = PROJECT / "tests" / "lab" / "aws" / "docker-connection.yml"
 LAB_VARS = PROJECT / "tests" / "lab" / "aws" / "inventory"
 
 
@@ -52,10 +51,9 @@ class Stack:
     def env(self) -> dict[str, str]:
         return dict(lab_env(), **self.moto.env())
 
-    def play(self, playbook: str, *args: str, connection: bool = True) -> subprocess.CompletedProcess:
-        extra = ["-e", f"@{CONNECTION}"] if connection else []
+    def play(self, playbook: str, *args: str) -> subprocess.CompletedProcess:
         return run(VENV_BIN / "ansible-playbook", "-i", "inventory/aws_ec2.yml", "-i", LAB_VARS, playbook,
-                   "-e", f"aws_stack_brain_ami_parameter={AMI_PARAMETER}", *extra, *args, env=self.env())
+                   "-e", f"aws_stack_brain_ami_parameter={AMI_PARAMETER}", *args, env=self.env())
 
     def container(self, role: str) -> str:
         (instance,) = [i for i, host in self.hosts.items() if host["role"] == role]
@@ -98,7 +96,7 @@ def stack(vpc_range, tmp_path_factory) -> Iterator[Stack]:
         launch_instance(moto, account.subnet_id, default_sg["SecurityGroups"][0]["GroupId"],
                         {"Name": "ai-chatbot-jump", "Project": "ai-chatbot", "Role": "outsiders"})
         stack = Stack(moto, {})
-        provision = stack.play("site.yml", "--tags", "provision", "-e", "ai_stack_provision=true", connection=False)
+        provision = stack.play("site.yml", "--tags", "provision", "-e", "ai_stack_provision=true")
         assert provision.returncode == 0, (provision.stdout + provision.stderr)[-4000:]
 
         kinds = {"brain": "brain", "body": "body", "outsiders": "outsider"}

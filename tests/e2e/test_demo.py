@@ -1,12 +1,16 @@
-"""`make demo` end to end: the lab found by the Docker inventory, converged by the
-same site.yml as on AWS, verified, re-run with nothing changed, drilled, and removed.
+"""`make demo` end to end: the lab found by the Docker inventory, reached over SSH as
+ubuntu with sudo, converged by the same site.yml as on AWS, verified, re-run with
+nothing changed, checked for drift in check mode, redeployed by the team's pipeline,
+drilled, and removed.
 
-Tests run in file order on one lab (converging it is the slow part).
+Tests run in file order on one lab (converging it is the slow part). The Debian
+release of the hosts comes from LAB_DEBIAN_SUITE (bookworm or trixie).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +22,17 @@ INVENTORY = PROJECT / "tests" / "lab" / "inventory"
 
 
 @pytest.fixture(scope="module")
-def demo():
-    """The first `make demo` run; the lab is removed after the module, whatever happened."""
+def fresh_check():
+    """The hand-built lab, before Ansible, and `site.yml --check --diff` on it."""
     lab_env(refresh=True)
+    hosts = run(DEMO, "hosts")
+    assert hosts.returncode == 0, (hosts.stdout + hosts.stderr)[-4000:]
+    return run(DEMO, "play", "site.yml", "--check", "--diff")
+
+
+@pytest.fixture(scope="module")
+def demo(fresh_check):
+    """The first `make demo` run; the lab is removed after the module, whatever happened."""
     try:
         yield run(DEMO, "up")
     finally:
@@ -38,18 +50,63 @@ def brain_address(demo) -> str:
     return address("demo-brain", lab_env()["LAB_NETWORK"])
 
 
+def report() -> dict:
+    return json.loads(REPORT.read_text())
+
+
+def test_check_mode_on_the_hand_built_lab_shows_changes_and_skips_what_it_cannot_measure(fresh_check):
+    output = fresh_check.stdout + fresh_check.stderr
+    assert fresh_check.returncode == 0, output[-4000:]
+    hosts = recap(output)
+    assert hosts["demo-brain"]["changed"] > 0 and hosts["demo-body"]["changed"] > 0, hosts
+    checks = {check["name"]: check for check in report()["checks"]}
+    assert report()["check_mode"] is True
+    assert not [c for c in checks.values() if c["status"] == "FAIL"], checks
+    for name in ("brain lists gemma3:4b", "AI endpoint answered by ollama", "backend container runs with the brain settings"):
+        assert checks[name]["status"] == "SKIP", checks[name]
+        assert checks[name]["value"].startswith("not measurable in check mode: "), checks[name]
+    # Nothing was applied: the backend still answers from Gemini, the brain has no Ollama.
+    assert sh("demo-brain", "test -e /usr/local/bin/ollama").returncode == 1
+    assert "AI_PROVIDER=gemini" in sh("demo-body", "cat /home/ubuntu/app/.env").stdout
+
+
 def test_first_demo_converges_and_verifies_green(demo):
     output = demo.stdout + demo.stderr
     assert demo.returncode == 0, output[-4000:]
     hosts = recap(output)
     assert {"demo-brain", "demo-body"} <= set(hosts), hosts
     assert all(counters["failed"] == 0 and counters["unreachable"] == 0 for counters in hosts.values())
-    checks = json.loads(REPORT.read_text())["checks"]
-    assert checks and all(check["ok"] for check in checks), checks
+    checks = report()["checks"]
+    assert checks and all(check["status"] == "OK" for check in checks), checks
     names = " ".join(check["name"] for check in checks)
     assert "AI endpoint answered by ollama" in names
     assert "demo-outsider" in names, "verify must try the brain from the outsider"
+    assert "tunnel process runs and survived this run" in names
     assert "The lab is converged and verified" in output
+    # The table shows what the brain would do, says so, and times the request in milliseconds.
+    assert "SIMULATED: the brain is the Ollama API double (profile m7i-flex-large" in output
+    end_to_end = next(check for check in checks if check["name"].startswith("end-to-end AI request"))
+    assert end_to_end["value"].endswith(" ms") and float(end_to_end["value"][:-3]) > 0, end_to_end
+    tokens_per_second = next(check for check in checks if check["name"].startswith("generation"))
+    assert float(tokens_per_second["value"].split()[0]) < 20, "the demo must show the m7i-flex-large pace"
+
+
+def test_hosts_are_reached_over_ssh_as_ubuntu_with_sudo(demo, brain_address):
+    for host in ("demo-brain", "demo-body", "demo-outsider"):
+        result = run(VENV_BIN / "ansible-inventory", "-i", INVENTORY, "--host", host)
+        assert result.returncode == 0, result.stderr
+        hostvars = json.loads(result.stdout)
+        unwrap = lambda v: v["__ansible_unsafe"] if isinstance(v, dict) else v  # noqa: E731
+        assert (unwrap(hostvars["ansible_connection"]), hostvars["ansible_user"]) == ("ssh", "ubuntu"), hostvars
+    assert unwrap(json.loads(run(VENV_BIN / "ansible-inventory", "-i", INVENTORY, "--host", "demo-brain").stdout)
+                  ["ansible_host"]) == brain_address
+    for host in ("demo-brain", "demo-body"):
+        # sshd let ubuntu in with the lab's key, and sudo ran Ansible's modules as root for ubuntu.
+        assert "Accepted publickey for ubuntu" in sh(host, "journalctl -u ssh --no-pager").stdout
+        assert "ubuntu : PWD=" in sh(host, "journalctl _COMM=sudo --no-pager").stdout
+    # What the deploy user must own, it owns.
+    owned = sh("demo-body", "stat -c '%U %a %n' /home/ubuntu/app /home/ubuntu/app/.env").stdout.split("\n")
+    assert owned[0].startswith("ubuntu ") and owned[1].startswith("ubuntu 600 "), owned
 
 
 def test_inventory_gives_the_ec2_groups_and_hostvars(demo, brain_address):
@@ -63,13 +120,74 @@ def test_inventory_gives_the_ec2_groups_and_hostvars(demo, brain_address):
     assert hostvars["demo-brain"]["private_ip_address"] in (brain_address, {"__ansible_unsafe": brain_address})
 
 
-def test_second_demo_changes_nothing(demo):
+def test_second_demo_changes_nothing_and_leaves_the_tunnel_and_dockerd_alone(demo):
+    before = {"dockerd": sh("demo-body", "systemctl show -p MainPID --value docker").stdout.strip(),
+              "tunnel": sh("demo-body", "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
     again = run(DEMO, "up")
     output = again.stdout + again.stderr
     assert again.returncode == 0, output[-4000:]
     hosts = recap(output)
     changed = {host: counters["changed"] for host, counters in hosts.items() if counters["changed"]}
     assert not changed, f"a second make demo changed something: {changed}\n{output[-4000:]}"
+    assert before == {"dockerd": sh("demo-body", "systemctl show -p MainPID --value docker").stdout.strip(),
+                      "tunnel": sh("demo-body", "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
+    assert "tunnel" in sh("demo-body", "su ubuntu -c 'screen -ls'").stdout
+
+
+def test_check_mode_on_the_converged_lab_is_a_clean_drift_check(demo):
+    result = run(DEMO, "play", "site.yml", "--check", "--diff")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    hosts = recap(output)
+    assert hosts and not {host: c["changed"] for host, c in hosts.items() if c["changed"]}, output[-4000:]
+    # The probes ran for real in check mode.
+    assert report()["check_mode"] is True
+    assert all(check["status"] == "OK" for check in report()["checks"]), report()["checks"]
+
+
+# The team's pipeline, as its runbook does it (run as ubuntu on the body).
+PIPELINE_DEPLOY = ("docker stop talent-api && docker rm talent-api && docker run -d --name talent-api "
+                   "--restart unless-stopped -p 8000:8000 --env-file ~/app/.env {image} >/dev/null")
+
+
+def pipeline_deploy(env_filter: str = "") -> str:
+    image = sh("demo-body", "docker inspect -f '{{.Config.Image}}' talent-api").stdout.strip()
+    script = PIPELINE_DEPLOY.format(image=image)
+    if env_filter:
+        # "Push .env through git": the pipeline writes the repository's copy, which lacks the AI keys.
+        script = (f"grep -v {env_filter} ~/app/.env > ~/app/.env.git && cat ~/app/.env.git > ~/app/.env "
+                  f"&& rm ~/app/.env.git && {script}")
+    deployed = sh("demo-body", f"su - ubuntu -c '{script}'", timeout=120)
+    assert deployed.returncode == 0, deployed.stderr
+    for _ in range(60):
+        if sh("demo-body", "curl -fs http://127.0.0.1:8000/health").returncode == 0:
+            break
+        time.sleep(1)
+    return sh("demo-body", "docker inspect -f '{{.Id}}' talent-api").stdout.strip()
+
+
+def test_a_converge_after_the_pipeline_redeployed_changes_nothing(demo):
+    container = pipeline_deploy()
+    result = run(DEMO, "play", "site.yml", "--tags", "body")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert recap(output)["demo-body"]["changed"] == 0, output[-4000:]
+    assert sh("demo-body", "docker inspect -f '{{.Id}}' talent-api").stdout.strip() == container
+
+
+def test_a_pipeline_deploy_that_lost_the_ai_keys_is_reported_then_restored(demo):
+    pipeline_deploy(env_filter="^AI_")
+    verify = run(DEMO, "play", "site.yml", "--tags", "verify")
+    output = " ".join((verify.stdout + verify.stderr).split())
+    assert verify.returncode != 0, output[-4000:]
+    drift = next(check for check in report()["checks"] if check["name"] == "backend container runs with the brain settings")
+    assert drift["status"] == "FAIL"
+    assert drift["value"].startswith("talent-api runs without the brain settings (AI_PROVIDER=unset, AI_BASE_URL=unset")
+    assert "run `ansible-playbook site.yml --tags body` to put them back" in drift["value"]
+    converge = run(DEMO, "play", "site.yml", "--tags", "body,verify")
+    assert converge.returncode == 0, (converge.stdout + converge.stderr)[-4000:]
+    assert "AI_PROVIDER=ollama" in sh("demo-body", "cat /home/ubuntu/app/.env").stdout
+    assert all(check["status"] == "OK" for check in report()["checks"]), report()["checks"]
 
 
 def test_one_phase_reruns_alone(demo):

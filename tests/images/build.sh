@@ -120,7 +120,7 @@ build() {
     cp /etc/resolv.conf "$work/root/etc/resolv.conf"
     echo "deb $(debian_mirror) $suite main" > "$work/root/etc/apt/sources.list"
     mount -t proc proc "$work/root/proc"
-    trap 'umount "$work/root/proc" 2>/dev/null; rm -rf "$work"' RETURN
+    trap 'umount "$work/root/proc" 2>/dev/null || true; rm -rf "$work"' RETURN
     { chroot "$work/root" apt-get update &&
       DEBIAN_FRONTEND=noninteractive chroot "$work/root" apt-get install -y --no-install-recommends $(packages body | tr , ' '); } \
       >"$work/log" 2>&1 || { tail -n 30 "$work/log" >&2; exit 1; }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Starts one lab host as a systemd container, unless it already runs.
+# Starts one lab host as a systemd container, unless it already runs, and makes
+# it reachable as an EC2 host is: sshd, the user ubuntu with passwordless sudo
+# (from the image), the lab's key authorized for ubuntu (what cloud-init does
+# with the instance's key pair), and its host key recorded in the lab's
+# known_hosts under each of its addresses.
 #   host-up.sh NAME brain|body|outsider [docker run options: network, --ip, labels]
-# Needs LAB_BASE_IMAGE and LAB_BODY_IMAGE (from tests/lib/lab-services.sh up).
+# Needs LAB_BASE_IMAGE, LAB_BODY_IMAGE, LAB_SSH_KEY and LAB_KNOWN_HOSTS (from tests/lib/lab-services.sh up).
 set -euo pipefail
 name=$1 kind=$2
 shift 2
@@ -15,12 +19,27 @@ case "$kind" in
   outsider) kind_args=(-v /sys/fs/cgroup:/sys/fs/cgroup:ro "$LAB_BASE_IMAGE") ;;
   *) echo "host-up.sh: unknown kind $kind (brain, body, outsider)" >&2; exit 2 ;;
 esac
-if [[ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" == true ]]; then
-  exit 0
+if [[ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]]; then
+  docker rm -f -v "$name" >/dev/null 2>&1 || true
+  echo "starting $name ($kind)"
+  docker run -d --name "$name" --hostname "$name" \
+    --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
+    --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+    "$@" "${kind_args[@]}" /lib/systemd/systemd >/dev/null
 fi
-docker rm -f -v "$name" >/dev/null 2>&1 || true
-echo "starting $name ($kind)"
-docker run -d --name "$name" --hostname "$name" \
-  --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
-  --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-  "$@" "${kind_args[@]}" /lib/systemd/systemd >/dev/null
+
+# The host key is made at first boot (ssh-host-keys.service): wait for sshd, bounded.
+for _ in $(seq 1 120); do
+  docker exec "$name" systemctl is-active -q ssh.service 2>/dev/null && break
+  sleep 0.5
+done
+docker exec "$name" systemctl is-active -q ssh.service ||
+  { echo "host-up.sh: sshd did not start on $name within 60 s" >&2; exit 1; }
+docker exec -i "$name" bash -c 'install -d -m 0700 -o ubuntu -g ubuntu ~ubuntu/.ssh &&
+  install -m 0600 -o ubuntu -g ubuntu /dev/stdin ~ubuntu/.ssh/authorized_keys' <"$LAB_SSH_KEY.pub"
+host_key=$(docker exec "$name" cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f1,2)
+for ip in $(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$name"); do
+  ssh-keygen -R "$ip" -f "$LAB_KNOWN_HOSTS" >/dev/null 2>&1 || true
+  echo "$ip $host_key" >>"$LAB_KNOWN_HOSTS"
+done
+rm -f "$LAB_KNOWN_HOSTS.old"

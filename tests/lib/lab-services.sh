@@ -51,9 +51,13 @@ up() {
     docker exec "$mirror" curl -fsS -o /dev/null http://127.0.0.1:8080/ && break
     sleep 0.5
   done
+  ssh_key
   echo "export LAB_NETWORK=$network"
-  echo "export LAB_BASE_IMAGE=$base"
+  echo "export LAB_DEBIAN_SUITE=${LAB_DEBIAN_SUITE:-bookworm}"
+  echo "export LAB_BASE_IMAGE=$("$root/tests/images/build.sh" base)"
   echo "export LAB_BODY_IMAGE=$("$root/tests/images/build.sh" body)"
+  echo "export LAB_SSH_KEY=$lab/ssh/id_ed25519"
+  echo "export LAB_KNOWN_HOSTS=$lab/ssh/known_hosts"
   echo "export LAB_MIRROR_URL=http://ollama-mirror:8080/ollama/ollama/releases/download"
   echo "export LAB_MIRROR_DIR=$dir"
   registry_up >&2
@@ -63,6 +67,16 @@ up() {
   echo "export LAB_REGISTRY_PASSWORD_FILE=$lab/registry-password"
   echo "export LAB_BACKEND_IMAGE=registry.lab:5000/amiqt/prototype-backend"
   echo "export LAB_SECRETS_DIR=$lab"
+}
+
+# The key Ansible logs in to the lab hosts with, as ubuntu (what an EC2 key pair
+# is on AWS), and the host keys it trusts, recorded by host-up.sh as each host
+# starts (what a user checks against the instance's console output).
+ssh_key() {
+  mkdir -p "$lab/ssh"
+  chmod 0700 "$lab" "$lab/ssh"
+  [[ -f "$lab/ssh/id_ed25519" ]] || ssh-keygen -q -t ed25519 -N '' -C "ai-stack-lab" -f "$lab/ssh/id_ed25519"
+  touch "$lab/ssh/known_hosts"
 }
 
 # A test CA and a certificate for registry.lab; a random password kept 0600.
