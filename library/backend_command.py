@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: backend_command
 short_description: Send one authenticated AI command to the talent-api backend and time it in milliseconds
 description:
-  - Sends C(POST <url><path>) with C({"command": ...}) and C(Authorization: Bearer <token>), as a signed-in user of
+  - Sends C(POST <url><path>) with a JSON body holding the command and an C(Authorization) bearer header, as a signed-in user of
     the backend does, and reports the HTTP status, which provider answered (the response's C(source)) and the time
     the whole request took, in milliseconds.
   - Read-only as far as the stack is concerned (one question to the backend), so it runs in check mode too and never

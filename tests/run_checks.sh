@@ -13,7 +13,7 @@ mkdir -p "$logs"
 export ANSIBLE_CONFIG="$root/ansible.cfg"
 export PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 NO_COLOR=1
 
-passed=0 failed=0 failures=()
+passed=0 failed=0 skipped=0 failures=()
 
 wanted() {
   [[ -z "${CHECKS:-}" ]] && return 0
@@ -22,13 +22,19 @@ wanted() {
   return 1
 }
 
+# A check exits 3 when it cannot run here; it is then SKIP with the first line of
+# its log as the reason, counted apart (never as passed).
 check() {
   local name=$1; shift
   wanted "$name" || return 0
-  local started=$SECONDS
-  if "$@" >"$logs/$name.log" 2>&1; then
+  local started=$SECONDS rc=0
+  "$@" >"$logs/$name.log" 2>&1 || rc=$?
+  if ((rc == 0)); then
     passed=$((passed + 1))
     printf 'PASS  %-40s %4ss\n' "$name" $((SECONDS - started))
+  elif ((rc == 3)); then
+    skipped=$((skipped + 1))
+    printf 'SKIP  %-40s %4ss  (%s)\n' "$name" $((SECONDS - started)) "$(head -n 1 "$logs/$name.log")"
   else
     failed=$((failed + 1))
     failures+=("$name")
@@ -71,8 +77,45 @@ pytest_aws() {
 }
 
 pytest_e2e() {
-  # make demo end to end on its own lab (brings it up, removes it at the end).
-  pytest -p no:cacheprovider --timeout=1800 --durations=0 tests/e2e
+  # make demo end to end on its own lab (brings it up, removes it at the end),
+  # then site.yml through inventory/aws_ec2.yml on moto; hosts on Debian 12.
+  LAB_DEBIAN_SUITE=bookworm pytest -p no:cacheprovider --timeout=1800 --durations=0 tests/e2e
+}
+
+pytest_e2e_trixie() {
+  # make demo end to end again, with every lab host on Debian 13.
+  LAB_DEBIAN_SUITE=trixie pytest -p no:cacheprovider --timeout=1800 --durations=0 tests/e2e/test_demo.py
+}
+
+# A Python >= 3.12 on this machine, for the newest ansible (never required).
+python_for_current_ansible() {
+  local candidate
+  for candidate in python3.14 python3.13 python3.12 "$(pyenv root 2>/dev/null)"/versions/3.1[2-9]*/bin/python3; do
+    candidate=$(command -v "$candidate" 2>/dev/null) || continue
+    "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$candidate"; return; }
+  done
+  return 1
+}
+
+# The supported range ends at ansible 14 (ansible-core 2.21): the unit tests,
+# module docs and syntax checks under it, in a venv of its own.
+ansible_current() {
+  local python venv=.cache/venv-current
+  python=$(python_for_current_ansible) ||
+    { echo "no Python >= 3.12 on this machine, which ansible 14 needs; install one to run this check"; return 3; }
+  if [[ ! -f $venv/.installed || requirements-current.txt -nt $venv/.installed ]]; then
+    rm -rf "$venv"
+    "$python" -m venv "$venv" || return 1
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements-current.txt 2>&1 |
+      { grep -v "^WARNING: Location '.*' is ignored" || true; } || return 1
+    touch "$venv/.installed"
+  fi
+  (
+    export PATH=$root/$venv/bin:$PATH
+    ansible --version | head -n 2
+    python --version
+    pytest -p no:cacheprovider --timeout=300 -q tests/unit && ansible_docs && syntax_checks
+  )
 }
 
 molecule_scenario() {
@@ -115,11 +158,14 @@ if $needs_lab; then
   fi
 fi
 
+check ansible-current ansible_current
+
 # Last: removing the demo lab takes the shared rig down with it.
 check e2e-demo pytest_e2e
+check e2e-demo-trixie pytest_e2e_trixie
 
 if ((failed)); then
   echo "failed checks: ${failures[*]}"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from lab_rig import PROJECT, VENV_BIN, assert_warm_through_backend, lab_env, recap, run, wait_warm
+from lab_rig import PROJECT, VENV_BIN, assert_warm_through_backend, inventory_host, lab_env, recap, run, wait_warm
 from moto_rig import AMI_PARAMETER, Moto, launch_instance, moto_server, seed_account
 
 NETWORK = "ai-stack-lab-vpc"
@@ -130,6 +130,19 @@ def test_provisioned_instances_have_the_ec2_inventory_groups(stack):
     assert inventory["body"]["hosts"] == ["talent-api"]
 
 
+def test_hosts_are_reached_as_the_ec2_inventory_says_over_ssh_as_ubuntu(stack, converged):
+    for host in stack.hosts.values():
+        hostvars = inventory_host(host["name"], "inventory/aws_ec2.yml", LAB_VARS, env=stack.env())
+        assert (hostvars["ansible_connection"], hostvars["ansible_user"], hostvars["ansible_host"]) == (
+            "ssh", "ubuntu", host["ip"]), hostvars
+    for role in ("brain", "body"):
+        journal = run("docker", "exec", stack.container(role), "journalctl", "--no-pager", "-u", "ssh").stdout
+        assert "Accepted publickey for ubuntu" in journal
+    owned = run("docker", "exec", stack.container("body"), "stat", "-c", "%U %a", "/home/ubuntu/app",
+                "/home/ubuntu/app/.env").stdout.split("\n")
+    assert owned[0].startswith("ubuntu ") and owned[1] == "ubuntu 600", owned
+
+
 def test_site_converges_through_the_ec2_inventory_and_verifies_green(stack, converged):
     output = converged.stdout + converged.stderr
     assert converged.returncode == 0, output[-4000:]
@@ -139,7 +152,10 @@ def test_site_converges_through_the_ec2_inventory_and_verifies_green(stack, conv
     # Provisioning ran again inside site.yml and found nothing to change.
     assert hosts["localhost"]["changed"] == 0, output[-4000:]
     checks = json.loads((PROJECT / "reports" / "verify-talent-api.json").read_text())["checks"]
-    assert checks and all(check["ok"] for check in checks), checks
+    assert checks and not [check for check in checks if check["status"] == "FAIL"], checks
+    # Only the tunnel is not configured here; the report says so rather than OK.
+    assert {check["name"] for check in checks if check["status"] == "SKIP"} == {
+        "tunnel process runs", "tunnel answers /health"}, checks
     names = " ".join(check["name"] for check in checks)
     assert "AI endpoint answered by ollama" in names
     assert "ai-chatbot-jump" in names, "verify must try the brain from the outsider"

@@ -10,11 +10,12 @@ release of the hosts comes from LAB_DEBIAN_SUITE (bookworm or trixie).
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from lab_rig import PROJECT, VENV_BIN, address, assert_warm_through_backend, lab_env, recap, run, sh, wait_warm
+from lab_rig import PROJECT, VENV_BIN, address, assert_warm_through_backend, inventory_host, lab_env, recap, run, sh, wait_warm
 
 DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 REPORT = PROJECT / "reports" / "verify-demo-body.json"
@@ -93,13 +94,9 @@ def test_first_demo_converges_and_verifies_green(demo):
 
 def test_hosts_are_reached_over_ssh_as_ubuntu_with_sudo(demo, brain_address):
     for host in ("demo-brain", "demo-body", "demo-outsider"):
-        result = run(VENV_BIN / "ansible-inventory", "-i", INVENTORY, "--host", host)
-        assert result.returncode == 0, result.stderr
-        hostvars = json.loads(result.stdout)
-        unwrap = lambda v: v["__ansible_unsafe"] if isinstance(v, dict) else v  # noqa: E731
-        assert (unwrap(hostvars["ansible_connection"]), hostvars["ansible_user"]) == ("ssh", "ubuntu"), hostvars
-    assert unwrap(json.loads(run(VENV_BIN / "ansible-inventory", "-i", INVENTORY, "--host", "demo-brain").stdout)
-                  ["ansible_host"]) == brain_address
+        hostvars = inventory_host(host, INVENTORY)
+        assert (hostvars["ansible_connection"], hostvars["ansible_user"]) == ("ssh", "ubuntu"), hostvars
+    assert inventory_host("demo-brain", INVENTORY)["ansible_host"] == brain_address
     for host in ("demo-brain", "demo-body"):
         # sshd let ubuntu in with the lab's key, and sudo ran Ansible's modules as root for ubuntu.
         assert "Accepted publickey for ubuntu" in sh(host, "journalctl -u ssh --no-pager").stdout
@@ -132,6 +129,23 @@ def test_second_demo_changes_nothing_and_leaves_the_tunnel_and_dockerd_alone(dem
     assert before == {"dockerd": sh("demo-body", "systemctl show -p MainPID --value docker").stdout.strip(),
                       "tunnel": sh("demo-body", "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
     assert "tunnel" in sh("demo-body", "su ubuntu -c 'screen -ls'").stdout
+
+
+def test_a_second_checkout_refuses_this_lab_before_changing_anything(demo, tmp_path):
+    clone = tmp_path / "clone"
+    assert run("git", "clone", "-q", PROJECT, clone).returncode == 0
+    (clone / ".venv").symlink_to(PROJECT / ".venv")
+    before = run("docker", "ps", "-q", "--no-trunc").stdout.split()
+    env = {k: v for k, v in lab_env().items() if not k.startswith("LAB_")}
+    second = subprocess.run(["make", "-C", str(clone), "-o", ".venv/.installed", "demo"], capture_output=True,
+                            text=True, timeout=600, check=False, env=env)
+    output = second.stdout + second.stderr
+    assert second.returncode != 0, output[-3000:]
+    assert f"belongs to the checkout at {PROJECT}, whose secrets this one does not have; run `make demo-clean` there" \
+        in output, output[-3000:]
+    assert "401" not in output
+    assert run("docker", "ps", "-q", "--no-trunc").stdout.split() == before
+    assert not (clone / ".cache" / "lab" / "ssh").exists()
 
 
 def test_check_mode_on_the_converged_lab_is_a_clean_drift_check(demo):

@@ -19,7 +19,10 @@ host_up() {
 }
 
 hosts() {
-  eval "$("$root/tests/lib/lab-services.sh" up)"
+  local lab_env
+  # Assigned first: a refusal (another checkout's lab) must stop here, and eval "$(...)" would hide it.
+  lab_env=$("$root/tests/lib/lab-services.sh" up)
+  eval "$lab_env"
   host_up demo-brain brain brain
   host_up demo-body body body
   host_up demo-outsider outsiders outsider
@@ -60,7 +63,8 @@ case "${1:-up}" in
   hosts) hosts ;;
   play)
     shift
-    eval "$("$root/tests/lib/lab-services.sh" up)"
+    lab_env=$("$root/tests/lib/lab-services.sh" up)
+    eval "$lab_env"
     ansible-playbook -i "$inventory" "$@"
     ;;
   down) down ;;

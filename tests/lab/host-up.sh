@@ -7,6 +7,7 @@
 #   host-up.sh NAME brain|body|outsider [docker run options: network, --ip, labels]
 # Needs LAB_BASE_IMAGE, LAB_BODY_IMAGE, LAB_SSH_KEY and LAB_KNOWN_HOSTS (from tests/lib/lab-services.sh up).
 set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
 name=$1 kind=$2
 shift 2
 # Capabilities this engine knows, but SYS_RESOURCE (missing from the bounding set
@@ -25,7 +26,7 @@ if [[ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]]
   docker run -d --name "$name" --hostname "$name" \
     --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-    "$@" "${kind_args[@]}" /lib/systemd/systemd >/dev/null
+    --label "ai-stack-lab.owner=$root" "$@" "${kind_args[@]}" /lib/systemd/systemd >/dev/null
 fi
 
 # The host key is made at first boot (ssh-host-keys.service): wait for sshd, bounded.

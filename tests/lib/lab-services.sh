@@ -29,8 +29,28 @@ mirror_dir() {
   echo "$root/.cache/mirror-$hash"
 }
 
+# The lab's containers carry the checkout that made them (label
+# ai-stack-lab.owner). Its secrets live in that checkout's .cache/, so another
+# checkout cannot use it: a running lab of another checkout that still exists
+# is refused before anything changes; one whose checkout is gone, or that is
+# not running (a machine restarted, CI's fresh clone), is left-over and replaced.
+refuse_foreign_lab() {
+  local owner names
+  while read -r owner; do
+    [[ -n "$owner" && "$owner" != "$root" ]] || continue
+    names=$(docker ps --filter "label=ai-stack-lab.owner=$owner" --format '{{.Names}}' | paste -sd, -)
+    if [[ -d "$owner/.cache/lab" ]]; then
+      echo "The lab running on this machine ($names) belongs to the checkout at $owner, whose secrets this one does not have; run \`make demo-clean\` there (or \`docker rm -f -v \$(docker ps -aq --filter label=ai-stack-lab.owner=$owner)\`) and try again." >&2
+      exit 1
+    fi
+    echo "removing a left-over lab of $owner (that checkout is gone): $names" >&2
+    docker ps -aq --filter "label=ai-stack-lab.owner=$owner" | xargs -r docker rm -f -v >/dev/null
+  done < <(docker ps --filter label=ai-stack-lab.owner --format '{{.Label "ai-stack-lab.owner"}}' | sort -u)
+}
+
 up() {
   local base dir
+  refuse_foreign_lab
   # The mirror runs on the Debian 12 service base; the hosts on LAB_DEBIAN_SUITE's images.
   base=$(LAB_DEBIAN_SUITE=bookworm "$root/tests/images/build.sh" base)
   dir=$(mirror_dir)
@@ -42,9 +62,9 @@ up() {
   fi
   docker network inspect "$network" >/dev/null 2>&1 ||
     docker network create --label ai-stack-lab=true "$network" >/dev/null
-  if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}} {{range .Mounts}}{{.Source}}{{end}}' "$mirror" 2>/dev/null)" != "true $base $dir" ]]; then
+  if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}} {{range .Mounts}}{{.Source}}{{end}} {{index .Config.Labels "ai-stack-lab.owner"}}' "$mirror" 2>/dev/null)" != "true $base $dir $root" ]]; then
     docker rm -f "$mirror" >/dev/null 2>&1 || true
-    docker run -d --name "$mirror" --label ai-stack-lab=true --network "$network" --network-alias ollama-mirror \
+    docker run -d --name "$mirror" --label ai-stack-lab=true --label "ai-stack-lab.owner=$root" --network "$network" --network-alias ollama-mirror \
       -v "$dir:/srv/mirror:ro" "$base" python3 -m http.server 8080 --directory /srv/mirror >/dev/null
   fi
   for _ in $(seq 1 30); do
@@ -113,10 +133,10 @@ registry_up() {
   local image port
   image=$("$root/tests/images/build.sh" registry)
   registry_secrets
-  if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$registry" 2>/dev/null)" != "true $image" ]]; then
+  if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}} {{index .Config.Labels "ai-stack-lab.owner"}}' "$registry" 2>/dev/null)" != "true $image $root" ]]; then
     docker rm -f "$registry" >/dev/null 2>&1 || true
     # Published on loopback only, for this host's engine to push the images.
-    docker run -d --name "$registry" --label ai-stack-lab=true --network "$network" --network-alias registry.lab \
+    docker run -d --name "$registry" --label ai-stack-lab=true --label "ai-stack-lab.owner=$root" --network "$network" --network-alias registry.lab \
       -p 127.0.0.1::5000 -v "$lab/tls:/etc/registry/tls:ro" -v "$lab/auth:/etc/registry/auth:ro" "$image" >/dev/null
   fi
   port=$(docker port "$registry" 5000/tcp | head -n1 | sed 's/.*://')

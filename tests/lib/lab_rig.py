@@ -42,6 +42,15 @@ def recap(output: str) -> dict[str, dict[str, int]]:
     return hosts
 
 
+def inventory_host(host: str, *sources: str | Path, env: dict[str, str] | None = None) -> dict:
+    """A host's variables as ansible-inventory gives them (values from plugins are unwrapped from "unsafe")."""
+    args = [arg for source in sources for arg in ("-i", str(source))]
+    result = run(VENV_BIN / "ansible-inventory", *args, "--host", host, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {key: value["__ansible_unsafe"] if isinstance(value, dict) and "__ansible_unsafe" in value else value
+            for key, value in json.loads(result.stdout).items()}
+
+
 def sh(container: str, command: str, timeout: int = 60) -> subprocess.CompletedProcess:
     return run("docker", "exec", container, "bash", "-c", command, timeout=timeout)
 
