@@ -8,7 +8,7 @@ import urllib.request
 
 from .settings import Settings
 
-# The backend's fixed generation options (../shared/OLLAMA_FACTS.md).
+# The backend's fixed generation options (its ChatOllama client's settings).
 BACKEND_OPTIONS = {"num_predict": 2048, "top_k": 40, "top_p": 0.9, "repeat_penalty": 1.1}
 
 
