@@ -117,17 +117,21 @@ def test_inventory_gives_the_ec2_groups_and_hostvars(demo, brain_address):
     assert hostvars["demo-brain"]["private_ip_address"] in (brain_address, {"__ansible_unsafe": brain_address})
 
 
+def body_processes() -> dict[str, str]:
+    """What a converge must leave running as it was on the body: the engine and the team's tunnel."""
+    return {"dockerd": sh("demo-body", "systemctl show -p MainPID --value docker").stdout.strip(),
+            "tunnel": sh("demo-body", "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
+
+
 def test_second_demo_changes_nothing_and_leaves_the_tunnel_and_dockerd_alone(demo):
-    before = {"dockerd": sh("demo-body", "systemctl show -p MainPID --value docker").stdout.strip(),
-              "tunnel": sh("demo-body", "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
+    before = body_processes()
     again = run(DEMO, "up")
     output = again.stdout + again.stderr
     assert again.returncode == 0, output[-4000:]
     hosts = recap(output)
     changed = {host: counters["changed"] for host, counters in hosts.items() if counters["changed"]}
     assert not changed, f"a second make demo changed something: {changed}\n{output[-4000:]}"
-    assert before == {"dockerd": sh("demo-body", "systemctl show -p MainPID --value docker").stdout.strip(),
-                      "tunnel": sh("demo-body", "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
+    assert before["dockerd"] and before["tunnel"] and body_processes() == before
     assert "tunnel" in sh("demo-body", "su ubuntu -c 'screen -ls'").stdout
 
 

@@ -13,6 +13,7 @@
 # dependencies are installed with this controller's Python 3.11, bookworm's.
 set -euo pipefail
 shopt -s inherit_errexit
+export LAB_DEBIAN_SUITE=bookworm
 
 here=$(cd "$(dirname "$0")" && pwd)
 variant=${1:?usage: build-service.sh backend|backend-broken|registry}
@@ -24,7 +25,7 @@ pip_python=$here/../../.venv/bin/python
 input_hash() {
   {
     cat "$here/build-service.sh"
-    LAB_DEBIAN_SUITE=bookworm "$here/build.sh" base
+    "$here/build.sh" base
     case "$1" in
       backend | backend-broken)
         (cd "$here/../backend_double" && find . \( -name '*.py' -o -name requirements.txt \) -print0 | LC_ALL=C sort -z | xargs -0 cat) ;;
@@ -37,7 +38,7 @@ input_hash() {
 # here so the build needs no network.
 build_service() {
   local v=$1 ref=$2 work=$3 base_ref
-  base_ref=$(LAB_DEBIAN_SUITE=bookworm "$here/build.sh" base)
+  base_ref=$("$here/build.sh" base)
   mkdir -p "$work/ctx"
   case "$v" in
     backend | backend-broken)
