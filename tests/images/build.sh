@@ -39,12 +39,17 @@ input_hash() {
   local v=$1
   {
     echo "$suite"
-    cat "$here/build.sh" "$here/$v/packages.txt"
+    package_lists "$v" | xargs cat "$here/build.sh"
     if [[ "$v" == body ]]; then input_hash base; fi
   } | sha256sum | cut -c1-12
 }
 
-packages() { grep -vE '^\s*(#|$)' "$here/$1/packages.txt" | paste -sd, -; }
+# A variant's packages: packages.txt, plus packages.<suite>.txt where a release differs.
+package_lists() {
+  echo "$here/$1/packages.txt"
+  if [[ -f "$here/$1/packages.$suite.txt" ]]; then echo "$here/$1/packages.$suite.txt"; fi
+}
+packages() { package_lists "$1" | xargs cat | grep -vE '^\s*(#|$)' | paste -sd, -; }
 
 # Make the rootfs boot systemd in an unprivileged container and be reached as
 # an EC2 host is: no getty on a console that does not exist, a machine-id and

@@ -5,7 +5,7 @@ import time
 import pytest
 from lab_helpers import address, json_get, json_post, lab_host, recap, run_playbook, scenario_dir
 
-testinfra_hosts = ["ansible://lab-brain"]
+testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
 BACKEND_OPTIONS = {"temperature": 0.7, "num_predict": 2048, "top_k": 40, "top_p": 0.9, "repeat_penalty": 1.1}
 

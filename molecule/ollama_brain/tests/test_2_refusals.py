@@ -5,7 +5,7 @@ import json
 import pytest
 from lab_helpers import run_playbook, scenario_dir, snapshot
 
-testinfra_hosts = ["ansible://lab-brain"]
+testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
 WATCHED = [
     "/etc/systemd/system/ollama.service",

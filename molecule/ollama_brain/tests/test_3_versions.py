@@ -5,7 +5,7 @@ import json
 import pytest
 from lab_helpers import address, json_get, recap, run_playbook, scenario_dir
 
-testinfra_hosts = ["ansible://lab-brain"]
+testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
 
 def converge(version: str | None = None) -> dict:

@@ -4,7 +4,7 @@ import json
 
 from lab_helpers import recap, run_playbook, scenario_dir
 
-testinfra_hosts = ["ansible://lab-brain"]
+testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
 
 def uninstall() -> dict:

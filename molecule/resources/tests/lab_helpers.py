@@ -21,6 +21,13 @@ def run_playbook(playbook: str | Path, *args: str, timeout: int = 900) -> subpro
                           env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
 
 
+def ad_hoc(pattern: str, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """An ad-hoc `ansible` command against this scenario's inventory, with molecule's environment."""
+    cmd = ["ansible", "-i", os.environ["MOLECULE_INVENTORY_FILE"], pattern, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
+
+
 def recap(output: str) -> dict[str, dict[str, int]]:
     """PLAY RECAP counters per host, e.g. {'brain': {'ok': 10, 'changed': 0, 'failed': 0, ...}}."""
     result = {}
@@ -37,7 +44,7 @@ def lab_host(name: str):
     """A testinfra host for another host of this scenario."""
     import testinfra
 
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"], sudo=True)
 
 
 def address(host) -> str:

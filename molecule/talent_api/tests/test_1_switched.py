@@ -10,7 +10,7 @@ from lab_helpers import PROJECT, address, lab_host
 sys.path.insert(0, str(PROJECT / "tests" / "backend_double"))
 from talent_api_double import auth
 
-testinfra_hosts = ["ansible://tapi-body"]
+testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
 LAB = Path(os.environ["LAB_SECRETS_DIR"])
 

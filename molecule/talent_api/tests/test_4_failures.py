@@ -6,7 +6,7 @@ import os
 import pytest
 from lab_helpers import address, lab_host, run_playbook, scenario_dir
 
-testinfra_hosts = ["ansible://tapi-body"]
+testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
 IMAGE = os.environ["LAB_BACKEND_IMAGE"]
 
