@@ -24,21 +24,24 @@ INVENTORY = PROJECT / "tests" / "lab" / "inventory"
 
 @pytest.fixture(scope="module")
 def fresh_check():
-    """The hand-built lab, before Ansible, and `site.yml --check --diff` on it."""
+    """The hand-built lab, before Ansible, and `site.yml --check --diff` on it.
+
+    The lab is removed after the module, whatever happened.
+    """
     lab_env(refresh=True)
-    hosts = run(DEMO, "hosts")
-    assert hosts.returncode == 0, (hosts.stdout + hosts.stderr)[-4000:]
-    return run(DEMO, "play", "site.yml", "--check", "--diff")
+    try:
+        hosts = run(DEMO, "hosts")
+        assert hosts.returncode == 0, (hosts.stdout + hosts.stderr)[-4000:]
+        yield run(DEMO, "play", "site.yml", "--check", "--diff")
+    finally:
+        down = run(DEMO, "down", timeout=300)
+        assert down.returncode == 0, down.stderr
 
 
 @pytest.fixture(scope="module")
 def demo(fresh_check):
-    """The first `make demo` run; the lab is removed after the module, whatever happened."""
-    try:
-        yield run(DEMO, "up")
-    finally:
-        down = run(DEMO, "down", timeout=300)
-        assert down.returncode == 0, down.stderr
+    """The first `make demo` run, on the hand-built lab."""
+    return run(DEMO, "up")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,9 @@ case "$kind" in
   outsider) kind_args=(-v /sys/fs/cgroup:/sys/fs/cgroup:ro "$LAB_BASE_IMAGE") ;;
   *) echo "host-up.sh: unknown kind $kind (brain, body, outsider)" >&2; exit 2 ;;
 esac
-if [[ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]]; then
+image=${kind_args[-1]}
+# A running host is reused only when it runs the image wanted now (images change with their inputs).
+if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$name" 2>/dev/null)" != "true $image" ]]; then
   docker rm -f -v "$name" >/dev/null 2>&1 || true
   echo "starting $name ($kind)"
   docker run -d --name "$name" --hostname "$name" \
