@@ -132,6 +132,12 @@ build() {
     umount "$work/root/proc"
     # The pipeline deploys as ubuntu, which runs docker without sudo.
     chroot "$work/root" usermod -aG docker ubuntu
+    # Nested in an unprivileged container, /proc/sys is read-only: Docker 26
+    # (Debian 13) then refuses to start containers because it cannot disable
+    # IPv6 on their interfaces, unless told to go on (an EC2 body has no such limit).
+    mkdir -p "$work/root/etc/systemd/system/docker.service.d"
+    printf '[Service]\nEnvironment=DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1\n' \
+      >"$work/root/etc/systemd/system/docker.service.d/lab-nested.conf"
   fi
   prepare_rootfs "$work/root"
   import_rootfs "$work/root" "$ref"
