@@ -24,23 +24,50 @@ wanted() {
 
 # A check exits 3 when it cannot run here; it is then SKIP with the first line of
 # its log as the reason, counted apart (never as passed).
+record() {  # record NAME RC SECONDS: count the result and print its line
+  local name=$1 rc=$2 seconds=$3
+  if ((rc == 0)); then
+    passed=$((passed + 1))
+    printf 'PASS  %-40s %4ss\n' "$name" "$seconds"
+  elif ((rc == 3)); then
+    skipped=$((skipped + 1))
+    printf 'SKIP  %-40s %4ss  (%s)\n' "$name" "$seconds" "$(head -n 1 "$logs/$name.log")"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL  %-40s %4ss  (log: .cache/logs/%s.log)\n' "$name" "$seconds" "$name"
+    tail -n 25 "$logs/$name.log" | sed 's/^/      /'
+  fi
+}
+
 check() {
   local name=$1; shift
   wanted "$name" || return 0
   local started=$SECONDS rc=0
   "$@" >"$logs/$name.log" 2>&1 || rc=$?
-  if ((rc == 0)); then
-    passed=$((passed + 1))
-    printf 'PASS  %-40s %4ss\n' "$name" $((SECONDS - started))
-  elif ((rc == 3)); then
-    skipped=$((skipped + 1))
-    printf 'SKIP  %-40s %4ss  (%s)\n' "$name" $((SECONDS - started)) "$(head -n 1 "$logs/$name.log")"
-  else
-    failed=$((failed + 1))
-    failures+=("$name")
-    printf 'FAIL  %-40s %4ss  (log: .cache/logs/%s.log)\n' "$name" $((SECONDS - started)) "$name"
-    tail -n 25 "$logs/$name.log" | sed 's/^/      /'
-  fi
+  record "$name" "$rc" $((SECONDS - started))
+}
+
+# Checks that use no Docker run beside the lab's checks, which mostly wait on
+# their hosts; each one's line is printed when it is collected.
+background=()
+check_beside() {
+  local name=$1; shift
+  wanted "$name" || return 0
+  ( started=$SECONDS rc=0
+    "$@" >"$logs/$name.log" 2>&1 || rc=$?
+    echo "$rc $((SECONDS - started))" >"$logs/$name.status" ) &
+  background+=("$name:$!")
+}
+
+collect_beside() {
+  local entry rc seconds
+  for entry in "${background[@]}"; do
+    wait "${entry#*:}"
+    read -r rc seconds <"$logs/${entry%%:*}.status"
+    record "${entry%%:*}" "$rc" "$seconds"
+  done
+  background=()
 }
 
 ansible_docs() {
@@ -140,7 +167,8 @@ check ansible-doc ansible_docs
 check syntax-check syntax_checks
 check argument-specs argument_specs_match_defaults
 check pytest pytest_unit
-check aws-moto pytest_aws
+check_beside aws-moto pytest_aws
+check_beside ansible-current ansible_current
 
 if $needs_lab; then
   if wait "$lab_pid"; then
@@ -158,7 +186,7 @@ if $needs_lab; then
   fi
 fi
 
-check ansible-current ansible_current
+collect_beside
 
 # Last: removing the demo lab takes the shared rig down with it.
 check e2e-demo pytest_e2e
