@@ -76,12 +76,25 @@ def test_check_mode_on_a_fresh_account_changes_nothing(account):
 
 @pytest.mark.parametrize(("extra", "message"), [
     ({"aws_stack_ollama_extra_cidrs": ["0.0.0.0/0"]},
-     "aws_stack_ollama_extra_cidrs opens the Ollama port to the whole internet (0.0.0.0/0)"),
+     "aws_stack_ollama_extra_cidrs admits every IPv4 address (0.0.0.0/0); remove them"),
+    ({"aws_stack_ollama_extra_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]},
+     "aws_stack_ollama_extra_cidrs admits every IPv4 address (0.0.0.0/1, 128.0.0.0/1)"),
+    ({"aws_stack_ollama_extra_cidrs": ["10.0.0.0/8", "::/1", "8000::/1"]},
+     "aws_stack_ollama_extra_cidrs admits every IPv6 address (10.0.0.0/8, ::/1, 8000::/1)"),
+    ({"aws_stack_ollama_extra_cidrs": ["10.0.0.0/8"]},
+     "aws_stack_ollama_extra_cidrs (10.0.0.0/8) admits 16777216 addresses, more than the body's VPC"),
+    ({"aws_stack_ollama_extra_cidrs": ["10.0.1.0/240"]},
+     "aws_stack_ollama_extra_cidrs holds '10.0.1.0/240', which is not an IP address or CIDR"),
+    ({"aws_stack_brain_volume_size": 10},
+     "aws_stack_brain_volume_size is 10, but the brain needs about 14 GB"),
+    ({"aws_stack_ollama_port": 70000},
+     "aws_stack_ollama_port is 70000, which is not a TCP port; write a number from 1 to 65535"),
     ({"aws_stack_body_filters": {"tag:Name": "no-such-body"}},
      'No instance matches the body (filters {"tag:Name": "no-such-body"}) in eu-west-1'),
     ({"aws_stack_brain_instance_type": "m7i-flex.lrage"},
      "Instance type 'm7i-flex.lrage' is not known here"),
-], ids=["world-open-ollama", "missing-body", "unknown-instance-type"])
+], ids=["world-open-ollama", "world-open-in-halves", "world-open-ipv6-in-halves", "wider-than-the-vpc", "not-a-cidr",
+        "volume-too-small", "port-out-of-range", "missing-body", "unknown-instance-type"])
 def test_refusals_change_nothing(account, extra, message):
     result = playbook(account.moto, "provision", "-e", json.dumps(extra))
     assert result.returncode != 0
@@ -104,7 +117,7 @@ def test_world_open_with_opt_in_warns(account):
     result = playbook(account.moto, "provision", "-e", json.dumps(
         {"aws_stack_ollama_extra_cidrs": ["0.0.0.0/0"], "aws_stack_allow_world_ollama": True}))
     assert result.returncode == 0, flat(result)[-3000:]
-    assert "WARNING: the Ollama port 11434 of the brain is open to 0.0.0.0/0" in flat(result)
+    assert "WARNING: the Ollama port 11434 of the brain is open to every IPv4 address (0.0.0.0/0;" in flat(result)
 
 
 def test_teardown_removes_only_what_provisioning_made(account):

@@ -1,0 +1,306 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input checks every role runs in preflight, before anything on a host or in AWS changes.
+
+A role lists its public variables with the kind of value each must hold
+(vars/main.yml, `_<role>_input_checks`); `ai_stack_input_problems` turns that
+list into sentences that name the variable, the value, what is wrong and what
+to write instead, and `ai_stack_input_warnings` into warnings for values that
+are allowed but unusual. Address arithmetic uses Python's ipaddress module, so
+`0.0.0.0/1` plus `128.0.0.0/1` is the world like `0.0.0.0/0` is.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Mapping
+
+# Go's time.ParseDuration, which Ollama tries first; whole seconds are its fallback.
+_GO_DURATION = re.compile(r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
+_WHOLE_SECONDS = re.compile(r"[-+]?\d+")
+_ACCOUNT = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MODEL_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
+_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>\d+))?(?P<path>/\S*)?")
+_IMAGE = re.compile(
+    r"(?:(?P<registry>[A-Za-z0-9.-]+(?::\d+)?)/)?(?P<path>[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@sha256:(?P<digest>[0-9a-f]{64}))?")
+
+
+_PORT_MAPPING = re.compile(r"(?:(?P<ip>[0-9.]+|\[[0-9A-Fa-f:]+\]):)?(?:(?P<host>\d+):)?(?P<container>\d+)(?:/(?:tcp|udp))?")
+
+
+def _be(items, what: str) -> str:
+    """'is not a port mapping' for one item, 'are not port mappings' for several."""
+    if len(items) == 1:
+        return f"is not {what}"
+    return "are not " + " ".join(what.split(" ")[1:]).replace(what.split(" ")[-1], what.split(" ")[-1] + "s")
+
+
+def _show(value) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _integer(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _WHOLE_SECONDS.fullmatch(value.strip()):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def ollama_duration_seconds(value) -> float | None:
+    """Seconds Ollama reads from a keep-alive style duration (negative: forever); None when it cannot."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return float(value)
+    text = str(value).strip()
+    if _WHOLE_SECONDS.fullmatch(text):
+        return float(int(text))
+    if text in ("0", "-0", "+0"):
+        return 0.0
+    if not _GO_DURATION.fullmatch(text):
+        return None
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+    total = sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)", text))
+    return -total if text.startswith("-") else total
+
+
+def model_name_problem(name) -> str:
+    """Why a model reference is not one Ollama can pull, or '' when it is."""
+    text = str(name).strip()
+    if not text:
+        return "an empty model name"
+    repo, tag = text.rsplit(":", 1) if ":" in text.rsplit("/", 1)[-1] else (text, "latest")
+    parts = repo.split("/")
+    if len(parts) > 1 and "." in parts[0]:
+        parts = parts[1:]  # a registry host such as registry.ollama.ai or hf.co
+    if not 1 <= len(parts) <= 2 or not all(_MODEL_PART.fullmatch(p) for p in [*parts, tag]):
+        return f"{text!r} is not a model reference"
+    return ""
+
+
+def cidr_union(cidrs) -> dict:
+    """Parse CIDRs and add them up: {'invalid': [...], 'v4': n, 'v6': n, 'world': [...] } (counts are addresses)."""
+    invalid, networks = [], {4: [], 6: []}
+    for cidr in cidrs or []:
+        try:
+            net = ipaddress.ip_network(str(cidr).strip(), strict=False)
+        except ValueError:
+            invalid.append(str(cidr))
+            continue
+        networks[net.version].append(net)
+    sizes = {v: sum(n.num_addresses for n in ipaddress.collapse_addresses(nets)) for v, nets in networks.items()}
+    world = [f"every IPv{v} address" for v, bits in ((4, 32), (6, 128)) if sizes[v] == 2**bits]
+    return {"invalid": invalid, "v4": sizes[4], "v6": sizes[6], "world": world}
+
+
+def _check(spec: Mapping) -> tuple[str, str]:
+    """(problem, warning) for one input; each is one sentence or ''."""
+    var, value, kind = spec["var"], spec.get("value"), spec["kind"]
+    head = f"{var} is {_show(value)}"
+    if value is None and spec.get("optional"):
+        return "", ""
+
+    if kind == "port":
+        number = _integer(value)
+        if number is None or not 1 <= number <= 65535:
+            example = spec.get("example", 11434)
+            return f"{head}, which is not a TCP port; write a number from 1 to 65535, for example {example}.", ""
+        return "", ""
+
+    if kind == "int":
+        number = _integer(value)
+        low, high = spec.get("min"), spec.get("max")
+        if number is None or (low is not None and number < low) or (high is not None and number > high):
+            span = {(True, True): f"from {low} to {high}", (True, False): f"of at least {low}",
+                    (False, True): f"of at most {high}"}[(low is not None, high is not None)]
+            return f"{head}, which is not a whole number {span}; {spec.get('hint', 'write one')}.", ""
+        return "", ""
+
+    if kind == "number":
+        number = _number(value)
+        low, above, high = spec.get("min"), spec.get("above"), spec.get("max")
+        bad = (number is None or (low is not None and number < low) or (above is not None and number <= above)
+               or (high is not None and number > high))
+        if bad:
+            span = " and ".join(part for part in (
+                f"at least {low}" if low is not None else "",
+                f"above {above}" if above is not None else "",
+                f"at most {high}" if high is not None else "") if part)
+            return f"{head}, which is not a number {span}; {spec.get('hint', 'write one')}.", ""
+        warn_above = spec.get("warn_above")
+        if warn_above is not None and number > warn_above:
+            return "", f"{var} is {value}, above {warn_above}: {spec.get('warning', 'check that this is meant')}."
+        return "", ""
+
+    if kind == "ollama_duration":
+        if ollama_duration_seconds(value) is None:
+            return (f"{head}, which Ollama cannot read as a duration; write -1 (keep loaded forever), 0 (unload at once), "
+                    "whole seconds such as 300, or a duration such as 5m or 24h."), ""
+        return "", ""
+
+    if kind == "abs_path":
+        text = str(value)
+        if not text.startswith("/") or "\n" in text or ".." in text.split("/") or text.rstrip("/") == "":
+            example = spec.get("example", "/opt/app")
+            return f"{head}, which is not an absolute path; write one that starts with /, such as {example}.", ""
+        return "", ""
+
+    if kind == "optional_abs_path":
+        if str(value) == "":
+            return "", ""
+        return _check({**spec, "kind": "abs_path"})
+
+    if kind == "ip_on_host":
+        text = str(value).strip("[]")
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            return (f"{head}, which is not an IP address; write one of this host's addresses "
+                    f"({', '.join(spec.get('addresses') or []) or 'none found'}) or 127.0.0.1, not a host name.", "")
+        if address.is_unspecified or address.is_loopback or text in (spec.get("addresses") or []):
+            return "", ""
+        return (f"{head}, which is not an address of this host, so Ollama could not listen on it; write one of "
+                f"{', '.join(spec.get('addresses') or []) or 'its addresses'} or 127.0.0.1."), ""
+
+    if kind == "url":
+        match = _URL.fullmatch(str(value))
+        schemes = spec.get("schemes", ["http", "https"])
+        if not match or match["scheme"] not in schemes or (match["port"] and not 1 <= int(match["port"]) <= 65535):
+            example = spec.get("example", "https://example.com")
+            return f"{head}, which is not a {' or '.join(schemes)} URL; write one such as {example}.", ""
+        return "", ""
+
+    if kind == "optional_url":
+        return ("", "") if str(value) == "" else _check({**spec, "kind": "url"})
+
+    if kind == "cidrs":
+        union = cidr_union(value)
+        if union["invalid"]:
+            return (f"{var} holds {', '.join(map(repr, union['invalid']))}, which "
+                    f"{'is not a CIDR' if len(union['invalid']) == 1 else 'are not CIDRs'}; write each as an address with "
+                    "its prefix length, such as 10.0.1.0/24.", "")
+        return "", ""
+
+    if kind == "addresses":
+        union = cidr_union(value)
+        if union["invalid"]:
+            return (f"{var} holds {', '.join(map(repr, union['invalid']))}, which "
+                    f"{'is not an IP address or CIDR' if len(union['invalid']) == 1 else 'are not IP addresses or CIDRs'}; "
+                    "write addresses such as 10.0.1.15 or ranges such as 10.0.1.0/24.", "")
+        if union["world"] and not spec.get("allow_world"):
+            return (f"{var} admits {' and '.join(union['world'])} ({', '.join(map(str, value))}); "
+                    f"{spec.get('hint', 'list only the clients that need access')}.", "")
+        return "", ""
+
+    if kind == "account":
+        if not _ACCOUNT.fullmatch(str(value)):
+            example = spec.get("example", "ollama")
+            return f"{head}, which is not a user or group name; write lower-case letters, digits, _ or -, such as {example}.", ""
+        return "", ""
+
+    if kind == "env":
+        if not isinstance(value, Mapping):
+            return f"{head}, which is not a mapping; write NAME: value pairs.", ""
+        bad = [k for k in value if not _ENV_NAME.fullmatch(str(k))]
+        multi = [k for k, v in value.items() if "\n" in str(v) or "\r" in str(v)]
+        reserved = [k for k in value if k in (spec.get("reserved") or {})]
+        if bad:
+            return (f"{var} has {', '.join(map(repr, bad))}, which {_be(bad, 'an environment name')}; "
+                    "write names of letters, digits and _.", "")
+        if multi:
+            return f"{var} sets {', '.join(multi)} to a value of several lines; an environment value must be one line.", ""
+        if reserved:
+            return (f"{var} sets {', '.join(reserved)}, which this role sets itself; use "
+                    f"{', '.join(spec['reserved'][k] for k in reserved)} instead."), ""
+        return "", ""
+
+    if kind == "models":
+        names = value if isinstance(value, list) else [value]
+        if spec.get("non_empty") and not names:
+            return f"{var} is empty; list at least one model, such as {spec.get('example', 'gemma3:4b')}.", ""
+        bad = [str(n) for n in names if model_name_problem(n)]
+        if bad:
+            return (f"{var} holds {', '.join(map(repr, bad))}, which {_be(bad, 'a model reference')}; "
+                    f"write name:tag such as {spec.get('example', 'gemma3:4b')} (or namespace/name:tag).", "")
+        return "", ""
+
+    if kind == "image":
+        match = _IMAGE.fullmatch(str(value))
+        if not match or not (match["tag"] or match["digest"]):
+            return (f"{head}, which is not an image reference with a tag or digest; write registry/name:tag, "
+                    f"such as {spec.get('example', 'registry.example.com/team/app:1.2.3')}.", "")
+        return "", ""
+
+    if kind == "registry":
+        match = re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(?::(\d+))?", str(value))
+        if not match or (match[2] and not 1 <= int(match[2]) <= 65535):
+            return f"{head}, which is not a registry host; write host or host:port, such as ghcr.io or 10.0.1.9:5000.", ""
+        return "", ""
+
+    if kind == "container_name":
+        if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", str(value)):
+            return (f"{head}, which Docker does not take as a container name; write letters, digits, _, . or -, "
+                    "such as talent-api.", "")
+        return "", ""
+
+    if kind == "published_ports":
+        bad = []
+        for item in value if isinstance(value, list) else [value]:
+            match = _PORT_MAPPING.fullmatch(str(item))
+            ports = [int(p) for p in (match["host"], match["container"]) if p] if match else []
+            if not match or not all(1 <= p <= 65535 for p in ports):
+                bad.append(str(item))
+        if bad:
+            return (f"{var} holds {', '.join(map(repr, bad))}, which {_be(bad, 'a port mapping')}; "
+                    "write host:container such as 8000:8000, with ports from 1 to 65535.", "")
+        return "", ""
+
+    if kind == "pattern":
+        if (str(value) == "" and spec.get("optional")) or re.fullmatch(spec["regex"], str(value)):
+            return "", ""
+        return f"{head}, which is not {spec['what']}; write one such as {spec['example']}.", ""
+
+    if kind == "one_of":
+        if value not in spec["choices"]:
+            return f"{head}; write one of {', '.join(map(str, spec['choices']))}.", ""
+        return "", ""
+
+    raise ValueError(f"unknown input check kind {kind!r} for {var}")
+
+
+def ai_stack_input_problems(specs) -> list[str]:
+    """One sentence per input that must be refused."""
+    return [problem for problem, _ in map(_check, specs or []) if problem]
+
+
+def ai_stack_input_warnings(specs) -> list[str]:
+    """One sentence per input that is allowed but unusual."""
+    return [warning for _, warning in map(_check, specs or []) if warning]
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "ai_stack_input_problems": ai_stack_input_problems,
+            "ai_stack_input_warnings": ai_stack_input_warnings,
+            "ai_stack_cidr_union": cidr_union,
+            "ai_stack_duration_seconds": ollama_duration_seconds,
+        }

@@ -1,0 +1,157 @@
+"""The input checks every role's preflight runs (filter_plugins/ai_stack.py): one case per input class."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location(
+    "ai_stack_filters", Path(__file__).resolve().parents[2] / "filter_plugins" / "ai_stack.py")
+ai_stack = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ai_stack)
+
+
+def problems(**spec):
+    return ai_stack.ai_stack_input_problems([{"var": "v", **spec}])
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("-1", -1), (-1, -1), ("0", 0), (0, 0), ("5m", 300), ("24h", 86400), ("300", 300), ("1h30m", 5400),
+    ("1.5h", 5400), ("-1s", -1), ("500ms", 0.5),
+])
+def test_durations_ollama_reads(value, seconds):
+    assert ai_stack.ollama_duration_seconds(value) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", ["forever", "", "5 m", "1.5", "24hours", "m5", True, "1d"])
+def test_durations_ollama_cannot_read(value):
+    assert ai_stack.ollama_duration_seconds(value) is None
+    [sentence] = problems(value=value, kind="ollama_duration")
+    assert sentence.startswith(f"v is {value!r}") and "write -1" in sentence
+
+
+@pytest.mark.parametrize(("value", "ok"), [(1, True), (65535, True), ("11434", True), (0, False), (70000, False),
+                                           ("http", False), (True, False), (-1, False)])
+def test_ports(value, ok):
+    assert (problems(value=value, kind="port") == []) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("/opt/app/.env", True), ("/", False), ("app/.env", False), ("../x", False), ("/opt/../etc", False), ("", False)])
+def test_absolute_paths(value, ok):
+    assert (problems(value=value, kind="abs_path") == []) is ok
+
+
+def test_optional_path_may_be_empty():
+    assert problems(value="", kind="optional_abs_path") == []
+    assert problems(value="app/.env", kind="optional_abs_path") != []
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("10.0.1.5", True), ("127.0.0.1", True), ("0.0.0.0", True), ("::1", True), ("[::]", True),
+    ("10.0.9.9", False), ("brain.internal", False), ("", False), ("10.0.1.5:11434", False)])
+def test_listen_addresses_must_be_ip_literals_of_this_host(value, ok):
+    assert (problems(value=value, kind="ip_on_host", addresses=["10.0.1.5", "fe80::1"]) == []) is ok
+
+
+def test_a_host_name_is_refused_naming_the_variable_and_the_fix():
+    [sentence] = ai_stack.ai_stack_input_problems(
+        [{"var": "ollama_brain_listen_address", "value": "brain.internal", "kind": "ip_on_host", "addresses": ["10.0.1.5"]}])
+    assert sentence == ("ollama_brain_listen_address is 'brain.internal', which is not an IP address; write one of this "
+                        "host's addresses (10.0.1.5) or 127.0.0.1, not a host name.")
+
+
+@pytest.mark.parametrize(("value", "ok"), [(30, True), (0.5, True), ("30", True), (0, False), (-1, False), ("x", False),
+                                           (float("inf"), False)])
+def test_timeouts_must_be_above_zero(value, ok):
+    assert (problems(value=value, kind="number", above=0) == []) is ok
+
+
+def test_temperature_above_two_warns_and_negative_is_refused():
+    spec = {"var": "ai_temperature", "kind": "number", "min": 0, "warn_above": 2}
+    assert ai_stack.ai_stack_input_problems([{**spec, "value": 3}]) == []
+    assert ai_stack.ai_stack_input_warnings([{**spec, "value": 3}]) != []
+    assert ai_stack.ai_stack_input_warnings([{**spec, "value": 0.7}]) == []
+    assert ai_stack.ai_stack_input_problems([{**spec, "value": -0.1}]) != []
+
+
+@pytest.mark.parametrize("cidrs", [
+    ["0.0.0.0/0"], ["0.0.0.0/1", "128.0.0.0/1"], ["::/0"], ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"],
+    ["::/1", "8000::/1"], ["10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/1"],
+])
+def test_cidrs_that_add_up_to_the_world(cidrs):
+    assert ai_stack.cidr_union(cidrs)["world"]
+    assert problems(value=cidrs, kind="addresses") != []
+    assert problems(value=cidrs, kind="addresses", allow_world=True) == []
+
+
+def test_cidr_union_counts_overlaps_once():
+    union = ai_stack.cidr_union(["10.0.0.0/16", "10.0.1.0/24", "10.0.1.7"])
+    assert union == {"invalid": [], "v4": 65536, "v6": 0, "world": []}
+    assert ai_stack.cidr_union(["10.0.0.0/33", "x"])["invalid"] == ["10.0.0.0/33", "x"]
+
+
+@pytest.mark.parametrize(("names", "ok"), [
+    (["gemma3:4b"], True), (["gemma3"], True), (["library/gemma3:4b"], True), (["hf.co/user/model:q4"], True),
+    (["registry.ollama.ai/library/gemma3:4b"], True), (["../../etc/passwd"], False), ([""], False),
+    (["gemma3:4b b"], False), (["a/b/c/d:1"], False),
+])
+def test_model_references(names, ok):
+    assert (problems(value=names, kind="models") == []) is ok
+
+
+def test_an_empty_model_list_is_refused_when_models_are_required():
+    [sentence] = problems(value=[], kind="models", non_empty=True)
+    assert sentence == "v is empty; list at least one model, such as gemma3:4b."
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("registry.example.com:5000/team/app:1.2.3", True), ("ghcr.io/amiqt/prototype-backend:latest", True),
+    ("app@sha256:" + "a" * 64, True), ("app", False), ("Team/App:1", False), ("app:", False), ("app:bad tag", False)])
+def test_image_references(value, ok):
+    assert (problems(value=value, kind="image") == []) is ok
+
+
+def test_environment_names_values_and_the_role_s_own_settings():
+    reserved = {"OLLAMA_HOST": "ollama_brain_listen_address"}
+    assert problems(value={"OLLAMA_ORIGINS": "x"}, kind="env", reserved=reserved) == []
+    assert "use ollama_brain_listen_address instead" in problems(value={"OLLAMA_HOST": "x"}, kind="env", reserved=reserved)[0]
+    assert problems(value={"BAD-NAME": "x"}, kind="env") != []
+    assert problems(value={"A": "two\nlines"}, kind="env") != []
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("https://registry.ollama.ai", True), ("http://10.0.1.5:11434", True), ("http://[::1]:8080/x", True),
+    ("registry.ollama.ai", False), ("ftp://x", False), ("http://x:99999", False), ("http://a b", False)])
+def test_urls(value, ok):
+    assert (problems(value=value, kind="url") == []) is ok
+
+
+def test_integer_ranges_name_the_span():
+    assert problems(value=0, kind="int", min=1, hint="write 300") == [
+        "v is 0, which is not a whole number of at least 1; write 300."]
+    assert problems(value=5, kind="int", min=1, max=4) != []
+    assert problems(value="3", kind="int", min=1, max=4) == []
+
+
+def test_an_unknown_kind_is_a_bug_not_a_pass():
+    with pytest.raises(ValueError):
+        problems(value=1, kind="nonsense")
+
+
+@pytest.mark.parametrize(("kind", "value", "ok"), [
+    ("registry", "ghcr.io", True), ("registry", "10.0.1.9:5000", True), ("registry", "http://x", False),
+    ("registry", "x:70000", False),
+    ("container_name", "talent-api", True), ("container_name", "-x", False), ("container_name", "a b", False),
+    ("published_ports", ["8000:8000"], True), ("published_ports", ["127.0.0.1:8000:8000/tcp", "9000"], True),
+    ("published_ports", ["8000:80000"], False), ("published_ports", ["eighty"], False),
+])
+def test_docker_inputs(kind, value, ok):
+    assert (problems(value=value, kind=kind) == []) is ok
+
+
+def test_patterns_may_be_optional():
+    spec = {"kind": "pattern", "regex": r"i-[0-9a-f]{8,17}", "what": "an instance id", "example": "i-0abc12345"}
+    assert problems(value="i-0123abcd", **spec) == []
+    assert problems(value="", **spec) == ["v is '', which is not an instance id; write one such as i-0abc12345."]
+    assert problems(value="", optional=True, **spec) == []
