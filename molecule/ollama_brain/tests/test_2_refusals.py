@@ -1,9 +1,11 @@
 """Bad inputs and hosts too small fail before anything changes, with one sentence saying what to do."""
 
 import json
+import subprocess
+import time
 
 import pytest
-from lab_helpers import run_playbook, scenario_dir, snapshot
+from lab_helpers import address, run_playbook, scenario_dir, snapshot
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -58,3 +60,94 @@ def test_public_bind_with_opt_in_warns(host):
     output = " ".join(result.stdout.split())
     assert result.returncode == 0, output[-2000:]
     assert "WARNING: Ollama will listen on 0.0.0.0:11434 (every interface)" in output
+
+
+def test_every_bad_input_is_named_in_one_refusal(host):
+    """One run with a bad value of each class: each is named in its own sentence, and nothing changes."""
+    bad = {
+        "ollama_brain_keep_alive": "forever",
+        "ollama_brain_listen_address": "brain.internal",
+        "ollama_brain_port": 70000,
+        "ollama_brain_models": [],
+        "ollama_brain_warm_models": ["../../etc/passwd"],
+        "ollama_brain_install_root": "opt/ollama",
+        "ollama_brain_environment": {"OLLAMA_HOST": "0.0.0.0"},
+        "ollama_brain_allowed_clients": ["0.0.0.0/1", "128.0.0.0/1"],
+        "ollama_brain_wait_timeout": 0,
+        "ollama_brain_release_base_url": "github.com/ollama/ollama/releases/download",
+    }
+    before = snapshot(host, WATCHED)
+    result = run_playbook(scenario_dir() / "converge.yml", "-e", json.dumps(bad))
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output[-3000:]
+    for sentence in [
+        "ollama_brain_keep_alive is 'forever', which Ollama cannot read as a duration; write -1 (keep loaded forever), "
+        "0 (unload at once), whole seconds such as 300, or a duration such as 5m or 24h.",
+        f"ollama_brain_listen_address is 'brain.internal', which is not an IP address; write one of this host's addresses "
+        f"({address(host)}",
+        "ollama_brain_port is 70000, which is not a TCP port; write a number from 1 to 65535, for example 11434.",
+        "ollama_brain_models is empty; list at least one model, such as gemma3:4b.",
+        "ollama_brain_warm_models holds '../../etc/passwd', which is not a model reference; write name:tag such as "
+        "gemma3:4b (or namespace/name:tag).",
+        "ollama_brain_install_root is 'opt/ollama', which is not an absolute path; write one that starts with /, "
+        "such as /opt/ollama.",
+        "ollama_brain_environment sets OLLAMA_HOST, which this role sets itself; use ollama_brain_listen_address and "
+        "ollama_brain_port instead.",
+        "ollama_brain_allowed_clients admits every IPv4 address (0.0.0.0/1, 128.0.0.0/1);",
+        "ollama_brain_wait_timeout is 0, which is not a whole number of at least 1; write 300.",
+        "ollama_brain_release_base_url is 'github.com/ollama/ollama/releases/download', which is not a http or https URL",
+    ]:
+        assert sentence in output, sentence
+    assert snapshot(host, WATCHED) == before
+
+
+# Polls the brain's API from inside the brain (its firewall admits loopback
+# traffic only besides the body) every 0.2 s until told to stop; bounded to
+# 1500 polls (about 5 minutes) in any case.
+PROBE = """
+for i in $(seq 1500); do
+  [ -e /run/stop-probe ] && break
+  printf '%s %s\\n' "$(date +%s.%N)" "$(curl -s -o /dev/null -m 1 -w '%{http_code}' {url} || true)"
+  sleep 0.2
+done
+"""
+
+
+def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
+    """The new version on a port another service holds: the old version and files serve again within 60 s."""
+    ip = address(host)
+    host.run("rm -f /run/stop-probe")
+    assert host.run("systemd-run --unit lab-busy-port --property RuntimeMaxSec=600 "
+                    "python3 -m http.server 11500 --bind 0.0.0.0").rc == 0
+    probe = subprocess.Popen(["docker", "exec", "lab-brain", "bash", "-c",
+                              PROBE.replace("{url}", f"http://{ip}:11434/api/version")],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        result = run_playbook(scenario_dir() / "converge.yml", "-e",
+                              json.dumps({"ollama_brain_port": 11500, "ollama_brain_version": "0.32.3"}))
+        time.sleep(1)
+    finally:
+        host.run("touch /run/stop-probe")
+        samples, _ = probe.communicate(timeout=30)
+        host.run("systemctl stop lab-busy-port")
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output[-3000:]
+    assert (f"Ollama did not answer at http://{ip}:11500 within 20 s of its restart with the new version and "
+            "configuration (its log says: ") in output, output[-3000:]
+    assert "in use" in output
+    assert (f"the previous configuration is serving again at http://{ip}:11434 (Ollama 0.34.2); "
+            "fix that setting and run again.") in output
+    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.34.2/bin/ollama"
+    assert f"OLLAMA_HOST={ip}:11434" in host.file("/etc/systemd/system/ollama.service.d/override.conf").content_string
+    assert "dport 11434" in host.file("/etc/ollama/firewall.nft").content_string
+    assert host.run("ls /etc/ollama /etc/systemd/system/ollama.service.d | grep -c '~$'").stdout.strip() == "0"
+    # The outage, measured: from the first poll the old server did not answer to the first it answered again.
+    polls = [(float(t), code) for t, code in (line.split() for line in samples.splitlines() if len(line.split()) == 2)]
+    down = [t for t, code in polls if code != "200"]
+    assert down, "the probe never saw the restart: it cannot have measured the outage"
+    back = [t for t, code in polls if code == "200" and t > down[0]]
+    assert back, "the previous configuration never answered again"
+    print(f"outage: {back[0] - down[0]:.1f} s")
+    assert back[0] - down[0] <= 60
+    assert polls[-1][1] == "200"
