@@ -158,9 +158,18 @@ def _check(spec: Mapping) -> tuple[str, str]:
 
     if kind == "abs_path":
         text = str(value)
-        if not text.startswith("/") or "\n" in text or ".." in text.split("/") or text.rstrip("/") == "":
+        # "/" itself only where asked: a role that owns its directory must not own the whole disk.
+        if not text.startswith("/") or "\n" in text or (text.rstrip("/") == "" and not spec.get("allow_root")):
             example = spec.get("example", "/opt/app")
             return f"{head}, which is not an absolute path; write one that starts with /, such as {example}.", ""
+        return "", ""
+
+    if kind == "abs_paths":
+        bad = [str(p) for p in (value if isinstance(value, list) else [value])
+               if _check({"var": var, "value": p, "kind": "abs_path", "allow_root": True})[0]]
+        if bad:
+            return (f"{var} holds {', '.join(map(repr, bad))}, which {_be(bad, 'an absolute path')}; "
+                    f"write paths that start with /, such as {spec.get('example', '/')}.", "")
         return "", ""
 
     if kind == "optional_abs_path":

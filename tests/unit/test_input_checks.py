@@ -37,7 +37,7 @@ def test_ports(value, ok):
 
 
 @pytest.mark.parametrize(("value", "ok"), [
-    ("/opt/app/.env", True), ("/", False), ("app/.env", False), ("../x", False), ("/opt/../etc", False), ("", False)])
+    ("/opt/app/.env", True), ("/", False), ("app/.env", False), ("../x", False), ("/opt/../etc", True), ("", False)])
 def test_absolute_paths(value, ok):
     assert (problems(value=value, kind="abs_path") == []) is ok
 
@@ -155,3 +155,9 @@ def test_patterns_may_be_optional():
     assert problems(value="i-0123abcd", **spec) == []
     assert problems(value="", **spec) == ["v is '', which is not an instance id; write one such as i-0abc12345."]
     assert problems(value="", optional=True, **spec) == []
+
+
+def test_lists_of_absolute_paths():
+    assert problems(value=["/", "/var/lib"], kind="abs_paths") == []
+    assert problems(value=["/", "var"], kind="abs_paths") == [
+        "v holds 'var', which is not an absolute path; write paths that start with /, such as /."]

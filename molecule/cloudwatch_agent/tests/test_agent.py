@@ -55,4 +55,5 @@ def test_wrong_checksum_is_refused_before_install(host):
 def test_missing_checksum_is_refused():
     result = run_playbook(scenario_dir() / "converge.yml", "-e", "cloudwatch_agent_package_checksum=''")
     assert result.returncode != 0
-    assert "cloudwatch_agent_package_checksum is empty or malformed" in " ".join((result.stdout + result.stderr).split())
+    assert ("cloudwatch_agent_package_checksum is '', which is not the package's checksum; write one such as "
+            "sha256:<64 hex digits>") in " ".join((result.stdout + result.stderr).split())

@@ -28,7 +28,8 @@ def converge(extra: dict):
     ({"talent_api_registry_password": "wrong-password"},
      "Logging in to registry.lab:5000 as lab-deployer failed"),
     ({"talent_api_image": "registry.lab:5000/amiqt/prototype backend"},
-     "talent_api inputs are invalid"),
+     "talent_api_image is 'registry.lab:5000/amiqt/prototype backend', which is not an image reference with a tag or "
+     "digest; write registry/name:tag"),
     ({"talent_api_ai_base_url": "http://{brain}:11999"},
      "The brain at http://{brain}:11999 did not answer from tapi-body"),
     ({"talent_api_ai_model_name": "gemma3:1b"},
@@ -41,6 +42,39 @@ def test_refused_before_touching_the_container(host, extra, message):
     result, output = converge(extra)
     assert result.returncode != 0, output[-2000:]
     assert message.format(brain=brain) in output, output[-2000:]
+    assert state(host) == before
+
+
+def test_every_bad_input_is_named_in_one_refusal(host):
+    before = state(host)
+    result, output = converge({
+        "talent_api_env_file": "app/.env", "talent_api_ai_timeout": -1, "talent_api_ai_temperature": -0.5,
+        "talent_api_published_ports": ["8000:80000"], "talent_api_health_timeout": 0,
+        "talent_api_ai_model_name": "../../etc/passwd", "talent_api_env": {"BAD-NAME": "x"},
+    })
+    assert result.returncode != 0, output[-2000:]
+    for sentence in [
+        "talent_api_env_file is 'app/.env', which is not an absolute path; write one that starts with /, "
+        "such as /home/ubuntu/app/.env.",
+        "talent_api_ai_timeout is -1, which is not a number above 0; write 30, the backend's default.",
+        "talent_api_ai_temperature is -0.5, which is not a number at least 0; write 0.7, the backend's default.",
+        "talent_api_published_ports holds '8000:80000', which is not a port mapping;",
+        "talent_api_health_timeout is 0, which is not a whole number of at least 1; write 60.",
+        "talent_api_ai_model_name holds '../../etc/passwd', which is not a model reference;",
+        "talent_api_env has 'BAD-NAME', which is not an environment name;",
+    ]:
+        assert sentence in output, sentence
+    assert state(host) == before
+    assert not host.file("/app/.env").exists
+
+
+def test_a_temperature_above_two_is_allowed_with_a_warning(host):
+    before = state(host)
+    result = run_playbook(scenario_dir() / "converge.yml", "--check", "-e", json.dumps({"talent_api_ai_temperature": 3}))
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0, output[-2000:]
+    assert ("WARNING: talent_api_ai_temperature is 3, above 2: Gemma answers become erratic above 2; "
+            "0.7 is the backend's default.") in output, output[-2000:]
     assert state(host) == before
 
 
