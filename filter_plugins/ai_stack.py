@@ -114,7 +114,7 @@ def cidr_union(cidrs) -> dict:
 def _check(spec: Mapping) -> tuple[str, str]:
     """(problem, warning) for one input; each is one sentence or ''."""
     var, value, kind = spec["var"], spec.get("value"), spec["kind"]
-    head = f"{var} is {_show(value)}"
+    head = f"{var} (value hidden)" if spec.get("secret") else f"{var} is {_show(value)}"
     if value is None and spec.get("optional"):
         return "", ""
 
@@ -286,6 +286,26 @@ def _check(spec: Mapping) -> tuple[str, str]:
         if (str(value) == "" and spec.get("optional")) or re.fullmatch(spec["regex"], str(value)):
             return "", ""
         return f"{head}, which is not {spec['what']}; write one such as {spec['example']}.", ""
+
+    if kind == "text":
+        text = "" if value is None else str(value)
+        if text == "" and not spec.get("optional"):
+            return f"{var} is empty; {spec.get('hint', 'write a value')}.", ""
+        if spec.get("one_line", True) and ("\n" in text or "\r" in text):
+            return f"{head}, which spans several lines; write it on one line.", ""
+        return "", ""
+
+    if kind == "texts":
+        items = value if isinstance(value, list) else [value]
+        bad = [str(i) for i in items if _check({**spec, "var": var, "value": i, "kind": "text"})[0]]
+        if bad or (spec.get("non_empty") and not items):
+            return f"{var} must list non-empty one-line strings; {spec.get('hint', 'write one per item')}.", ""
+        return "", ""
+
+    if kind == "mapping":
+        if not isinstance(value, Mapping):
+            return f"{head}, which is not a mapping; write name: value pairs, such as {spec.get('example', '{}')}.", ""
+        return "", ""
 
     if kind == "one_of":
         if value not in spec["choices"]:

@@ -89,6 +89,8 @@ syntax_checks() {
 
 argument_specs_match_defaults() {
   python3 tests/lib/check_argument_specs.py roles/*/
+  # Every public variable a user could get wrong has a guard beyond its type.
+  python3 tests/lib/input_guards.py --check >/dev/null
 }
 
 pytest_unit() {

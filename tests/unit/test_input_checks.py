@@ -161,3 +161,15 @@ def test_lists_of_absolute_paths():
     assert problems(value=["/", "/var/lib"], kind="abs_paths") == []
     assert problems(value=["/", "var"], kind="abs_paths") == [
         "v holds 'var', which is not an absolute path; write paths that start with /, such as /."]
+
+
+def test_text_inputs_and_secrets_stay_hidden():
+    assert problems(value="", kind="text") == ["v is empty; write a value."]
+    assert problems(value="", kind="text", optional=True) == []
+    [sentence] = problems(value="pass\nword", kind="text", secret=True)
+    assert "pass" not in sentence and sentence.startswith("v (value hidden), which spans several lines")
+    assert problems(value="-----BEGIN\nX", kind="text", one_line=False) == []
+    assert problems(value=["ollama serve"], kind="texts", non_empty=True) == []
+    assert problems(value=[], kind="texts", non_empty=True) != []
+    assert problems(value={"a": 1}, kind="mapping") == []
+    assert problems(value="a=1", kind="mapping") != []

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Print every public variable of every role with what guards it: its argument_specs type and its preflight check.
+
+    tests/lib/input_guards.py [--check]
+
+With --check, exit 1 when a public variable that a user could get wrong has
+no guard beyond its type (booleans, choices and free-form dicts need none).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+OTHER_GUARDS = {  # checked by a dedicated preflight task rather than the input-check list
+    "ollama_brain_version": "release number, advisory floor, release published (preflight)",
+    "ollama_brain_listen_address": "IP literal of this host; 0.0.0.0/:: only with ollama_brain_allow_public_bind (preflight)",
+    "aws_stack_brain_instance_type": "instance type with a known price (preflight)",
+    "aws_stack_brain_volume_size": "8-16384 and room for OS + release + models (preflight)",
+    "aws_stack_ollama_extra_cidrs": "CIDRs; union not the world nor wider than the VPC (preflight, after reading the VPC)",
+    "stack_verify_failover_confirm": "must be true to drill (failover preflight)",
+}
+UNGUARDED_OK = {"bool", "dict"}
+
+
+def describe(check: dict) -> str:
+    kind = check["kind"]
+    bounds = ", ".join(f"{k} {check[k]}" for k in ("min", "above", "max", "warn_above") if k in check)
+    extra = {"one_of": lambda: "one of " + ", ".join(map(str, check["choices"])),
+             "pattern": lambda: check["what"]}.get(kind, lambda: "")()
+    return " ".join(part for part in (kind, f"({bounds})" if bounds else "", extra) if part)
+
+
+def rows():
+    for role in sorted(p for p in (ROOT / "roles").iterdir() if (p / "meta/argument_specs.yml").is_file()):
+        specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]
+        checks = {}
+        vars_file = role / "vars/main.yml"
+        if vars_file.is_file():
+            for key, value in (yaml.safe_load(vars_file.read_text()) or {}).items():
+                if key.endswith("_input_checks"):
+                    checks.update({c["var"]: describe(c) for c in value})
+        seen = set()
+        for entry in specs.values():
+            for name, option in (entry.get("options") or {}).items():
+                if name in seen:
+                    continue
+                seen.add(name)
+                typ = option.get("type", "str") + (f"[{option['elements']}]" if option.get("elements") else "")
+                if option.get("choices"):
+                    typ += " choices " + "/".join(map(str, option["choices"]))
+                guard = checks.get(name) or OTHER_GUARDS.get(name, "")
+                yield role.name, name, typ, guard, bool(option.get("choices"))
+
+
+def main(argv: list[str]) -> int:
+    missing = []
+    print("| Role | Variable | argument_specs | Preflight check |\n| --- | --- | --- | --- |")
+    for role, name, typ, guard, has_choices in rows():
+        print(f"| {role} | `{name}` | {typ} | {guard or '—'} |")
+        if not guard and not has_choices and typ.split("[")[0].split(" ")[0] not in UNGUARDED_OK:
+            missing.append(name)
+    if "--check" in argv and missing:
+        print("\nno guard beyond the type: " + ", ".join(missing), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
