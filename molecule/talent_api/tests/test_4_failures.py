@@ -73,8 +73,8 @@ def test_a_temperature_above_two_is_allowed_with_a_warning(host):
     result = run_playbook(scenario_dir() / "converge.yml", "--check", "-e", json.dumps({"talent_api_ai_temperature": 3}))
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 0, output[-2000:]
-    assert ("WARNING: talent_api_ai_temperature is 3, above 2: Gemma answers become erratic above 2; "
-            "0.7 is the backend's default.") in output, output[-2000:]
+    assert ("WARNING: talent_api_ai_temperature is 3, above 2: Gemma answers become erratic above 2, "
+            "and the backend defaults to 0.7.") in output, output[-2000:]
     assert state(host) == before
 
 
