@@ -1,11 +1,15 @@
 """Bad inputs and hosts too small fail before anything changes, with one sentence saying what to do."""
 
+import hashlib
 import json
+import os
+import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
-from lab_helpers import address, run_playbook, scenario_dir, snapshot
+from lab_helpers import address, record_measurement, run_playbook, scenario_dir, snapshot
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -148,6 +152,29 @@ def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
     assert down, "the probe never saw the restart: it cannot have measured the outage"
     back = [t for t, code in polls if code == "200" and t > down[0]]
     assert back, "the previous configuration never answered again"
-    print(f"outage: {back[0] - down[0]:.1f} s")
+    record_measurement(f"rollback outage {back[0] - down[0]:.1f} s (failed start to the previous configuration answering)")
     assert back[0] - down[0] <= 60
     assert polls[-1][1] == "200"
+
+
+def test_an_archive_that_does_not_match_its_checksum_installs_nothing(host):
+    """A mirror serving a different file than sha256sum.txt names: refused in one sentence, nothing left behind."""
+    release = Path(os.environ["LAB_MIRROR_DIR"]) / "ollama/ollama/releases/download/v0.34.9"
+    good = release.parent / "v0.34.2" / "ollama-linux-amd64.tar.zst"
+    release.mkdir()
+    try:
+        (release / "ollama-linux-amd64.tar.zst").write_bytes(good.read_bytes() + b"tampered")
+        (release / "sha256sum.txt").write_text(
+            hashlib.sha256(good.read_bytes()).hexdigest() + "  ollama-linux-amd64.tar.zst\n")
+        before = snapshot(host, [*WATCHED, "/opt/ollama/0.34.9"])
+        result = run_playbook(scenario_dir() / "converge.yml", "-e", json.dumps({"ollama_brain_version": "0.34.9"}))
+    finally:
+        shutil.rmtree(release)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output[-3000:]
+    assert "Ollama 0.34.9 was not installed: http://ollama-mirror:8080/ollama/ollama/releases/download/v0.34.9/" in output
+    assert "did not match" in output and "the running version is unchanged." in output, output[-3000:]
+    assert not host.file("/opt/ollama/0.34.9").exists
+    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.34.2/bin/ollama"
+    assert snapshot(host, [*WATCHED, "/opt/ollama/0.34.9"]) == before
+    assert host.run("ls /var/tmp | grep -c ollama-release-").stdout.strip() == "0"

@@ -79,3 +79,11 @@ def snapshot(host, paths: list[str]) -> dict[str, str]:
     for unit in ("ollama.service", "ollama-firewall.service"):
         state[unit] = host.run(f"systemctl show -p MainPID -p ActiveEnterTimestamp {unit}").stdout
     return state
+
+
+def record_measurement(what: str) -> None:
+    """Keep a number a test measured where `make test` keeps its logs (.cache/logs/measurements.log)."""
+    logs = PROJECT / ".cache" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / "measurements.log").open("a") as out:
+        out.write(f"{os.environ.get('MOLECULE_SCENARIO_NAME', '?')}: {what}\n")
