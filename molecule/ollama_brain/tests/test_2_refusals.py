@@ -48,7 +48,11 @@ WATCHED = [
     ({"ollama_brain_models": ["gemma3:5b"]},
      "gemma3:5b is not in the registry at http://ollama-mirror:8080/registry (HTTP 404); "
      "check the model name and tag in ollama_brain_models, for example gemma3:4b."),
-], ids=["ram", "disk", "below-advisory-floor", "missing-release", "not-a-version", "public-bind", "unknown-model"])
+    ({"ollama_brain_environment": {"OLLAMA_ORIGINS": 'http://a"b'}},
+     "systemd rejects the new drop-in /etc/systemd/system/ollama.service.d/override.conf (new "
+     "ollama.service.d/override.conf:"),
+], ids=["ram", "disk", "below-advisory-floor", "missing-release", "not-a-version", "public-bind", "unknown-model",
+        "systemd-rejects-the-drop-in"])
 def test_refused_without_change(host, extra_vars, message):
     before = snapshot(host, WATCHED)
     result = run_playbook(scenario_dir() / "converge.yml", "-e", json.dumps(extra_vars))

@@ -17,7 +17,8 @@ def test_uninstall_removes_everything_but_the_models(host):
     assert uninstall()["changed"] > 0
     for path in ("/etc/systemd/system/ollama.service", "/etc/systemd/system/ollama.service.d",
                  "/etc/systemd/system/ollama-warmup.service", "/etc/systemd/system/ollama-firewall.service",
-                 "/etc/ollama", "/usr/local/bin/ollama", "/usr/local/lib/ollama", "/opt/ollama"):
+                 "/etc/ollama", "/usr/local/bin/ollama", "/usr/local/lib/ollama", "/opt/ollama",
+                 "/usr/local/libexec/ollama-warmup", "/usr/local/libexec/ollama-verify-unit"):
         assert not host.file(path).exists, path
     assert not host.user("ollama").exists
     assert host.run("systemctl is-active ollama").stdout.strip() in ("inactive", "unknown")
