@@ -120,7 +120,6 @@ def _wait(client, wanted, timeout, interval, backoff, max_interval, clock=time.m
     attempts, last_error, answered = 0, None, False
     while True:
         attempts += 1
-        remaining = deadline - clock()
         try:
             seen = sorted(set(normalize_model_name(n) for n in client.model_names() if n))
             answered, last_error = True, None

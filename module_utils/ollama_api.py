@@ -13,12 +13,11 @@ import json
 import re
 import socket
 from typing import Any, Callable, Dict, Iterator, List, Optional
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlparse
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import urlparse
 from ansible.module_utils.urls import open_url
 
-DEFAULT_URL = "http://127.0.0.1:11434"
 _NAME_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
 
@@ -132,9 +131,6 @@ class OllamaClient:
             yield item
 
     # ----- API -------------------------------------------------------------------
-    def version(self) -> str:
-        return self.request("GET", "/api/version").get("version", "")
-
     def tags(self) -> List[Dict[str, Any]]:
         return self.request("GET", "/api/tags").get("models") or []
 
