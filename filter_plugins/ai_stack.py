@@ -1,5 +1,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Input checks every role runs in preflight, before anything on a host or in AWS changes.
+"""The contract between brain, body and verify, and the input checks every role runs in preflight.
+
+Model references, the brain's URL and the warm-up request are read and built by
+module_utils/ollama_api.py, the same code the modules run on the hosts, loaded
+here by path (a project-level plugin cannot import project module_utils by
+name), so a name the body's preflight accepts is the name the brain serves.
 
 A role lists its public variables with the kind of value each must hold
 (vars/main.yml, `_<role>_input_checks`); `ai_stack_input_problems` turns that
@@ -11,17 +16,25 @@ are allowed but unusual. Address arithmetic uses Python's ipaddress module, so
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import math
 import re
 from collections.abc import Mapping
+from pathlib import Path
+
+from ansible.errors import AnsibleFilterError
+
+_spec = importlib.util.spec_from_file_location(
+    "ai_stack_ollama_api", Path(__file__).resolve().parents[1] / "module_utils" / "ollama_api.py")
+ollama_api = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ollama_api)
 
 # Go's time.ParseDuration, which Ollama tries first; whole seconds are its fallback.
 _GO_DURATION = re.compile(r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
 _WHOLE_SECONDS = re.compile(r"[-+]?\d+")
 _ACCOUNT = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_MODEL_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 _URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>\d+))?(?P<path>/\S*)?")
 _IMAGE = re.compile(
     r"(?:(?P<registry>[A-Za-z0-9.-]+(?::\d+)?)/)?(?P<path>[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)"
@@ -84,16 +97,51 @@ def ollama_duration_seconds(value) -> float | None:
 
 def model_name_problem(name) -> str:
     """Why a model reference is not one Ollama can pull, or '' when it is."""
-    text = str(name).strip()
-    if not text:
-        return "an empty model name"
-    repo, tag = text.rsplit(":", 1) if ":" in text.rsplit("/", 1)[-1] else (text, "latest")
-    parts = repo.split("/")
-    if len(parts) > 1 and "." in parts[0]:
-        parts = parts[1:]  # a registry host such as registry.ollama.ai or hf.co
-    if not 1 <= len(parts) <= 2 or not all(_MODEL_PART.fullmatch(p) for p in [*parts, tag]):
-        return f"{text!r} is not a model reference"
+    try:
+        ollama_api.parse_model_ref(name)
+    except ValueError as exc:
+        return str(exc)
     return ""
+
+
+def ollama_model_ref(name) -> dict:
+    """'gemma3' -> {name: 'gemma3:latest', host: 'registry.ollama.ai', repository: 'library/gemma3', tag: 'latest'}."""
+    try:
+        return ollama_api.parse_model_ref(name)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+
+
+def ollama_warmup_request(model, keep_alive, options=None) -> dict:
+    """The load request the warm-up unit replays after every start (ollama_warmup sends the same)."""
+    return ollama_api.warmup_request(model, keep_alive, options)
+
+
+def ai_stack_brain_url(brains, hostvars, port=11434, explicit="") -> str:
+    """The URL the body and verify use for the brain: an explicit one, else the first brain's private IP.
+
+    '' when no brain host with a private_ip_address is known (callers refuse that in preflight).
+    """
+    if explicit:
+        return str(explicit).rstrip("/")
+    for host in brains or []:
+        address = (hostvars.get(host) or {}).get("private_ip_address")
+        if address:
+            host_part = f"[{address}]" if ":" in str(address) else address
+            return f"http://{host_part}:{int(port)}"
+    return ""
+
+
+def ollama_memory_needs(names, weights: dict, kv_per_token: dict, context_length, kv_factor, overhead_mb) -> dict:
+    """MiB each model needs loaded: weights + KV cache for the context + graph; 0 when not known."""
+    needs = {}
+    for name in names:
+        if not weights.get(name) or not kv_per_token.get(name):
+            needs[name] = 0
+            continue
+        kv = kv_per_token[name] * int(context_length) * float(kv_factor)
+        needs[name] = int((weights[name] + kv) // 1048576) + int(overhead_mb)
+    return needs
 
 
 def cidr_union(cidrs) -> dict:
@@ -332,4 +380,8 @@ class FilterModule:
             "ai_stack_input_warnings": ai_stack_input_warnings,
             "ai_stack_cidr_union": cidr_union,
             "ai_stack_duration_seconds": ollama_duration_seconds,
+            "ai_stack_brain_url": ai_stack_brain_url,
+            "ollama_model_ref": ollama_model_ref,
+            "ollama_warmup_request": ollama_warmup_request,
+            "ollama_memory_needs": ollama_memory_needs,
         }

@@ -21,7 +21,9 @@ extends_documentation_fragment:
   - ollama_connection
 options:
   models:
-    description: Model names that must all be listed, for example V(gemma3:4b).
+    description:
+      - Model names that must all be listed, for example V(gemma3:4b).
+      - An empty list waits only until the server answers C(/api/tags), as after a restart.
     type: list
     elements: str
     required: true
@@ -98,6 +100,16 @@ attempts:
   returned: always
   type: int
   sample: 3
+answered:
+  description: Whether the server answered /api/tags at least once.
+  returned: always
+  type: bool
+  sample: true
+version:
+  description: The server's version from C(/api/version), asked once it answered.
+  returned: when the server answered
+  type: str
+  sample: 0.34.2
 """
 
 import time
@@ -172,8 +184,6 @@ def main():
                               validate_certs=p["validate_certs"], headers=p["headers"])
     except (ValueError, OllamaError) as exc:
         module.fail_json(msg=str(exc))
-    if not wanted:
-        module.fail_json(msg="models is empty: list at least one model to wait for.")
 
     started = time.monotonic()
     seen, missing, attempts, last_error, answered = _wait(
@@ -185,8 +195,14 @@ def main():
         models_missing=missing,
         elapsed=round(time.monotonic() - started, 2),
         attempts=attempts,
+        answered=answered,
     )
-    if missing:
+    if answered:
+        try:
+            result["version"] = client.request("GET", "/api/version").get("version", "")
+        except OllamaError:
+            result["version"] = ""
+    if missing or not answered:
         module.fail_json(msg=_failure_message(client.base_url, wanted, missing, seen, p["timeout"],
                                               last_error, answered), **result)
     module.exit_json(**result)

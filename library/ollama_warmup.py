@@ -84,7 +84,13 @@ running:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.ollama_api import connection_argument_spec, OllamaClient, OllamaError, normalize_model_name
+from ansible.module_utils.ollama_api import (
+    connection_argument_spec,
+    normalize_model_name,
+    OllamaClient,
+    OllamaError,
+    warmup_request,
+)
 
 _FOREVER_YEAR = 2200  # Ollama reports a model kept forever as expiring centuries from now
 
@@ -134,10 +140,7 @@ def main():
                 continue
             item = {"name": name, "reason": reason}
             if not module.check_mode:
-                body = {"model": name, "prompt": "", "keep_alive": p["keep_alive"]}
-                if p["options"]:
-                    body["options"] = p["options"]
-                answer = client.generate(body, timeout=p["timeout"])
+                answer = client.generate(warmup_request(name, p["keep_alive"], p["options"]), timeout=p["timeout"])
                 item["load_seconds"] = round(answer.get("load_duration", 0) / 1e9, 2)
             loaded.append(item)
         running = running_by_name(client)

@@ -47,23 +47,47 @@ def connection_argument_spec() -> dict:
     )
 
 
-def normalize_model_name(name: str) -> str:
-    """Return the name as /api/tags lists it: 'gemma3' -> 'gemma3:latest', default registry stripped.
+DEFAULT_REGISTRY = "registry.ollama.ai"
 
-    Raises ValueError for a name Ollama would reject.
+
+def parse_model_ref(name: str) -> Dict[str, str]:
+    """The one reading of a model reference that every module, filter and role uses.
+
+    'gemma3' -> name 'gemma3:latest' (as /api/tags lists it), host 'registry.ollama.ai',
+    repository 'library/gemma3', tag 'latest'. Parts are read from the right as
+    Ollama reads them: model, namespace, registry host ('hf.co/user/model:q4'); the
+    default host and the 'library' namespace are dropped from the name as Ollama
+    drops them. Raises ValueError for a reference Ollama would reject.
     """
-    text = (name or "").strip()
+    text = str(name if name is not None else "").strip()
     rest, tag = text, "latest"
     if ":" in text.rsplit("/", 1)[-1]:
         rest, tag = text.rsplit(":", 1)
     parts = rest.split("/")
-    if parts and parts[0] == "registry.ollama.ai":
-        parts = parts[1:]
-    if parts and len(parts) == 2 and parts[0] == "library":
-        parts = parts[1:]
-    if not parts or len(parts) > 3 or not all(_NAME_PART.match(p) for p in [*parts, tag]):
-        raise ValueError("%r is not a valid Ollama model name (expected model[:tag] or namespace/model[:tag])" % name)
-    return "%s:%s" % ("/".join(parts).lower(), tag.lower())
+    host = DEFAULT_REGISTRY
+    if len(parts) == 3:
+        host, parts = parts[0].lower(), parts[1:]
+    if len(parts) == 1:
+        parts = ["library", *parts]
+    if len(parts) != 2 or not all(_NAME_PART.match(p) for p in [*parts, tag]):
+        raise ValueError("%r is not a valid Ollama model name (expected model[:tag], namespace/model[:tag] "
+                         "or host/namespace/model[:tag])" % name)
+    namespace, model = (p.lower() for p in parts)
+    short = model if namespace == "library" else "%s/%s" % (namespace, model)
+    if host != DEFAULT_REGISTRY:
+        short = "%s/%s" % (host, short if namespace != "library" else "library/" + model)
+    return {"name": "%s:%s" % (short, tag.lower()), "host": host, "repository": "%s/%s" % (namespace, model),
+            "tag": tag.lower()}
+
+
+def normalize_model_name(name: str) -> str:
+    """Return the name as /api/tags lists it: 'gemma3' -> 'gemma3:latest', default registry stripped."""
+    return parse_model_ref(name)["name"]
+
+
+def warmup_request(model: str, keep_alive: Any, options: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The /api/generate body that loads a model without generating: the role's warm-up files and ollama_warmup send it."""
+    return {"model": model, "prompt": "", "keep_alive": keep_alive, "options": dict(options or {})}
 
 
 def validate_base_url(url: str) -> str:

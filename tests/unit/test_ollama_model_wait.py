@@ -164,3 +164,22 @@ def test_backoff_grows_the_interval_up_to_the_cap():
                             max_interval=5, clock=lambda: clock[0], sleep=sleep)
     assert sleeps[:5] == [1, 2, 4, 5, 5]
     assert sum(sleeps) == pytest.approx(20)
+
+
+def test_no_models_waits_only_for_the_api(double):
+    result = wait(double.url, [])
+    assert not result.failed, result
+    assert result["answered"] is True and result["attempts"] == 1
+
+
+def test_no_models_and_no_server_fails_saying_so():
+    url = f"http://127.0.0.1:{free_port()}"
+    result = wait(url, [], timeout=1)
+    assert result.failed
+    assert result["answered"] is False
+    assert result["msg"].startswith(f"Ollama at {url} did not answer within 1 s")
+
+
+def test_reports_the_server_version_once_it_answered(double):
+    result = wait(double.url, [])
+    assert result["version"]
