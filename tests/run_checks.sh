@@ -153,6 +153,27 @@ molecule_scenario() {
   molecule test -s "$1"
 }
 
+# What a role developer or a CI job types: `molecule test -s default` from the
+# root of a fresh clone where only `make venv` ran (the venv is shared here),
+# without this script's LAB_* environment; molecule's dependency step has to
+# bring up the engine, images and lab services itself. Run last, once the
+# checks above removed their lab (two checkouts' labs may not share a machine).
+molecule_alone() {
+  local clone=$root/.cache/molecule-alone rc=0
+  rm -rf "$clone"
+  git clone -q "$root" "$clone"
+  ln -s "$root/.venv" "$clone/.venv"
+  (
+    cd "$clone"
+    for name in $(compgen -e | grep '^LAB_' || true); do unset "$name"; done
+    unset ANSIBLE_CONFIG
+    PATH=$clone/.venv/bin:$PATH molecule test -s default
+  ) || rc=$?
+  (cd "$clone" && tests/lib/lab-services.sh down) || true
+  rm -rf "$clone"
+  return "$rc"
+}
+
 needs_lab=false
 for scenario in molecule/*/molecule.yml; do
   wanted "molecule-$(basename "$(dirname "$scenario")")" && needs_lab=true
@@ -195,6 +216,10 @@ collect_beside
 # Last: removing the demo lab takes the shared rig down with it.
 check e2e-demo pytest_e2e
 check e2e-demo-trixie pytest_e2e_trixie
+if wanted molecule-alone; then
+  tests/lib/lab-services.sh down >/dev/null 2>&1 || true
+fi
+check molecule-alone molecule_alone
 
 if ((failed)); then
   echo "failed checks: ${failures[*]}"

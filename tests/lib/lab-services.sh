@@ -8,7 +8,9 @@
 #     (.cache/lab/ca.crt) and htpasswd authentication, holding the stand-in
 #     backend as amiqt/prototype-backend:latest and a broken build as :broken
 #
-#   lab-services.sh up      prints `export` lines for the environment
+#   lab-services.sh up      prints `export` lines for the environment (also kept in
+#                           .cache/lab/env.sh), and tags the host images `:current`
+#                           so that `molecule test` finds them without that environment
 #   lab-services.sh down    removes what `up` made
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -72,10 +74,14 @@ up() {
     sleep 0.5
   done
   ssh_key
+  local image kind
   echo "export LAB_NETWORK=$network"
   echo "export LAB_DEBIAN_SUITE=${LAB_DEBIAN_SUITE:-bookworm}"
-  echo "export LAB_BASE_IMAGE=$("$root/tests/images/build.sh" base)"
-  echo "export LAB_BODY_IMAGE=$("$root/tests/images/build.sh" body)"
+  for kind in base body; do
+    image=$("$root/tests/images/build.sh" "$kind")
+    docker tag "$image" "${image%:*}:current"
+    echo "export LAB_${kind^^}_IMAGE=$image"
+  done
   echo "export LAB_SSH_KEY=$lab/ssh/id_ed25519"
   echo "export LAB_KNOWN_HOSTS=$lab/ssh/known_hosts"
   echo "export LAB_MIRROR_URL=http://ollama-mirror:8080/ollama/ollama/releases/download"
@@ -163,4 +169,12 @@ down() {
   docker network rm "$network" >/dev/null 2>&1 || true
 }
 
-"${1:-up}"
+case "${1:-up}" in
+  up)
+    mkdir -p "$lab"
+    up | tee "$lab/env.sh.tmp"
+    mv "$lab/env.sh.tmp" "$lab/env.sh"
+    ;;
+  down) down; rm -f "$lab/env.sh" ;;
+  *) "$1" ;;
+esac

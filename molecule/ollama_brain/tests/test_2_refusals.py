@@ -2,14 +2,13 @@
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from lab_helpers import address, record_measurement, run_playbook, scenario_dir, snapshot
+from lab_helpers import address, lab_env, record_measurement, run_playbook, scenario_dir, snapshot
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -163,7 +162,7 @@ def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
 
 def test_an_archive_that_does_not_match_its_checksum_installs_nothing(host):
     """A mirror serving a different file than sha256sum.txt names: refused in one sentence, nothing left behind."""
-    release = Path(os.environ["LAB_MIRROR_DIR"]) / "ollama/ollama/releases/download/v0.34.9"
+    release = Path(lab_env("LAB_MIRROR_DIR")) / "ollama/ollama/releases/download/v0.34.9"
     good = release.parent / "v0.34.2" / "ollama-linux-amd64.tar.zst"
     release.mkdir()
     try:

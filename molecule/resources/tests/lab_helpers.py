@@ -10,6 +10,18 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[3]
 
 
+def lab_env(name: str) -> str:
+    """A lab setting: from the environment make test exports, or from .cache/lab/env.sh when molecule runs alone."""
+    if os.environ.get(name):
+        return os.environ[name]
+    saved = PROJECT / ".cache" / "lab" / "env.sh"
+    for line in saved.read_text().splitlines() if saved.is_file() else []:
+        key, _, value = line.removeprefix("export ").partition("=")
+        if key == name:
+            return value
+    raise KeyError(f"{name} is neither in the environment nor in {saved}; run tests/lib/lab-services.sh up")
+
+
 def scenario_dir() -> Path:
     return Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 

@@ -1,18 +1,17 @@
 """The hand-built body, switched to the brain by one converge: container, env file, answers."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
-from lab_helpers import PROJECT, address, lab_host
+from lab_helpers import PROJECT, address, lab_env, lab_host
 
 sys.path.insert(0, str(PROJECT / "tests" / "backend_double"))
 from talent_api_double import auth
 
 testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
-LAB = Path(os.environ["LAB_SECRETS_DIR"])
+LAB = Path(lab_env("LAB_SECRETS_DIR"))
 
 
 def inspect(host, name="talent-api") -> dict:
@@ -39,7 +38,7 @@ def test_container_keeps_the_pipelines_contract(host):
     assert info["State"]["Running"] is True
     assert info["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     assert info["HostConfig"]["PortBindings"]["8000/tcp"][0]["HostPort"] == "8000"
-    assert info["Config"]["Image"] == os.environ["LAB_BACKEND_IMAGE"] + ":latest"
+    assert info["Config"]["Image"] == lab_env("LAB_BACKEND_IMAGE") + ":latest"
 
 
 def test_env_file_is_private_to_the_deploy_user(host):

@@ -1,13 +1,12 @@
 """A verbose run with diffs that changes the env file and recreates the container shows no secret."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from lab_helpers import lab_host, recap, run_playbook, scenario_dir
+from lab_helpers import lab_env, lab_host, recap, run_playbook, scenario_dir
 
-LAB = Path(os.environ["LAB_SECRETS_DIR"])
+LAB = Path(lab_env("LAB_SECRETS_DIR"))
 
 
 def secrets() -> dict[str, str]:

@@ -1,14 +1,13 @@
 """Bad inputs fail before the container is touched; a broken image is rolled back."""
 
 import json
-import os
 
 import pytest
-from lab_helpers import address, lab_host, run_playbook, scenario_dir
+from lab_helpers import address, lab_env, lab_host, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
-IMAGE = os.environ["LAB_BACKEND_IMAGE"]
+IMAGE = lab_env("LAB_BACKEND_IMAGE")
 
 
 def state(host) -> dict:

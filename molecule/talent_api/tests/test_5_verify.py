@@ -1,16 +1,15 @@
 """playbooks/verify.yml on the converged pair: a green report, no token in the output, a red one when the brain is cold."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
-from lab_helpers import PROJECT, address, lab_host, run_playbook
+from lab_helpers import PROJECT, address, lab_env, lab_host, run_playbook
 
 sys.path.insert(0, str(PROJECT / "tests" / "backend_double"))
 from talent_api_double import auth
 
-LAB = Path(os.environ["LAB_SECRETS_DIR"])
+LAB = Path(lab_env("LAB_SECRETS_DIR"))
 REPORT = PROJECT / "reports" / "verify-tapi-body.json"
 
 

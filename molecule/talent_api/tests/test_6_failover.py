@@ -1,16 +1,15 @@
 """playbooks/failover_drill.yml: the backend falls back when the brain stops, and the brain always comes back."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
-from lab_helpers import PROJECT, address, json_get, lab_host, run_playbook
+from lab_helpers import PROJECT, address, json_get, lab_env, lab_host, run_playbook
 
 sys.path.insert(0, str(PROJECT / "tests" / "backend_double"))
 from talent_api_double import auth
 
-LAB = Path(os.environ["LAB_SECRETS_DIR"])
+LAB = Path(lab_env("LAB_SECRETS_DIR"))
 DRILL = PROJECT / "playbooks" / "failover_drill.yml"
 
 
