@@ -153,11 +153,12 @@ molecule_scenario() {
   molecule test -s "$1"
 }
 
-# What a role developer or a CI job types: `molecule test -s default` from the
-# root of a fresh clone where only `make venv` ran (the venv is shared here),
-# without this script's LAB_* environment; molecule's dependency step has to
-# bring up the engine, images and lab services itself. Run last, once the
-# checks above removed their lab (two checkouts' labs may not share a machine).
+# The default scenario (the rig's own tests) runs the way a role developer or a
+# CI job types it: `molecule test -s default` from the root of a fresh clone
+# where only `make venv` ran (the venv is shared here), without this script's
+# LAB_* environment; molecule's dependency step has to bring up the engine,
+# images and lab services itself. It runs last, once the checks above removed
+# their lab (two checkouts' labs may not share a machine).
 molecule_alone() {
   local clone=$root/.cache/molecule-alone rc=0
   rm -rf "$clone"
@@ -176,7 +177,9 @@ molecule_alone() {
 
 needs_lab=false
 for scenario in molecule/*/molecule.yml; do
-  wanted "molecule-$(basename "$(dirname "$scenario")")" && needs_lab=true
+  name=$(basename "$(dirname "$scenario")")
+  [[ $name == default ]] && continue  # runs alone, at the end
+  wanted "molecule-$name" && needs_lab=true
 done
 if $needs_lab; then
   # Images and lab services build in the background (network and disk bound:
@@ -201,6 +204,7 @@ if $needs_lab; then
     trap 'tests/lib/lab-services.sh down' EXIT
     for scenario in molecule/*/molecule.yml; do
       name=$(basename "$(dirname "$scenario")")
+      [[ $name == default ]] && continue  # runs alone, at the end
       check "molecule-$name" molecule_scenario "$name"
     done
   else
@@ -216,10 +220,10 @@ collect_beside
 # Last: removing the demo lab takes the shared rig down with it.
 check e2e-demo pytest_e2e
 check e2e-demo-trixie pytest_e2e_trixie
-if wanted molecule-alone; then
+if wanted molecule-default; then
   tests/lib/lab-services.sh down >/dev/null 2>&1 || true
 fi
-check molecule-alone molecule_alone
+check molecule-default molecule_alone
 
 if ((failed)); then
   echo "failed checks: ${failures[*]}"
