@@ -15,12 +15,18 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-OTHER_GUARDS = {  # checked by a dedicated preflight task rather than the input-check list
+OTHER_GUARDS = {  # checked by a dedicated preflight task, besides or instead of the input-check list
     "ollama_brain_version": "release number, advisory floor, release published (preflight)",
-    "ollama_brain_listen_address": "IP literal of this host; 0.0.0.0/:: only with ollama_brain_allow_public_bind (preflight)",
+    "ollama_brain_listen_address": "0.0.0.0/:: only with ollama_brain_allow_public_bind, which warns (preflight)",
+    "ollama_brain_models": "known to the registry, fits in RAM (warm ones) and on disk (preflight)",
+    "ollama_brain_environment": "the drop-in passes systemd-analyze verify; Ollama must start with it or is rolled back",
+    "ollama_brain_port": "Ollama must start on it within ollama_brain_start_timeout or is rolled back",
+    "talent_api_image": "pullable with the registry login before the container is touched",
+    "talent_api_ai_model_name": "served by the brain, asked from the body (preflight)",
+    "talent_api_ai_base_url": "the brain answers there from the body (preflight)",
     "aws_stack_brain_instance_type": "instance type with a known price (preflight)",
-    "aws_stack_brain_volume_size": "8-16384 and room for OS + release + models (preflight)",
-    "aws_stack_ollama_extra_cidrs": "CIDRs; union not the world nor wider than the VPC (preflight, after reading the VPC)",
+    "aws_stack_brain_volume_size": "room for OS + release + aws_stack_brain_models (preflight)",
+    "aws_stack_ollama_extra_cidrs": "not more addresses than the body's VPC holds (preflight, after reading the VPC)",
     "stack_verify_failover_confirm": "must be true to drill (failover preflight)",
 }
 UNGUARDED_OK = {"bool", "dict"}
@@ -52,7 +58,7 @@ def rows():
                 typ = option.get("type", "str") + (f"[{option['elements']}]" if option.get("elements") else "")
                 if option.get("choices"):
                     typ += " choices " + "/".join(map(str, option["choices"]))
-                guard = checks.get(name) or OTHER_GUARDS.get(name, "")
+                guard = "; ".join(g for g in (checks.get(name), OTHER_GUARDS.get(name)) if g)
                 yield role.name, name, typ, guard, bool(option.get("choices"))
 
 
