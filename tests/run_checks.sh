@@ -149,8 +149,20 @@ ansible_current() {
   )
 }
 
+# One converged set of hosts serves every check of a scenario: converge,
+# idempotence and the read-only verify (molecule test, hosts kept), verify once
+# more (it must not depend on running once), then the drills that change the
+# hosts, then destroy.
 molecule_scenario() {
-  molecule test -s "$1"
+  local rc=0
+  molecule destroy -s "$1" >/dev/null 2>&1 || true
+  molecule test -s "$1" --destroy never || rc=$?
+  ((rc)) || molecule verify -s "$1" || rc=$?
+  if ((rc == 0)) && [[ -d molecule/$1/drills ]]; then
+    MOLECULE_VERIFY_DIR=drills molecule verify -s "$1" || rc=$?
+  fi
+  molecule destroy -s "$1" || rc=$?
+  return "$rc"
 }
 
 # The default scenario (the rig's own tests) runs the way a role developer or a
@@ -168,7 +180,11 @@ molecule_alone() {
     cd "$clone"
     for name in $(compgen -e | grep '^LAB_' || true); do unset "$name"; done
     unset ANSIBLE_CONFIG
-    PATH=$clone/.venv/bin:$PATH molecule test -s default
+    export PATH=$clone/.venv/bin:$PATH
+    molecule test -s default --destroy never && molecule verify -s default
+    rc=$?
+    molecule destroy -s default || rc=1
+    exit "$rc"
   ) || rc=$?
   (cd "$clone" && tests/lib/lab-services.sh down) || true
   rm -rf "$clone"

@@ -1,7 +1,5 @@
 """The converged brain: service, binding, drop-in, firewall, models, warmth."""
 
-import time
-
 import pytest
 from lab_helpers import address, json_get, json_post, lab_host, recap, run_playbook, scenario_dir
 
@@ -80,21 +78,6 @@ def test_backends_first_request_is_warm(host, url):
     assert answer["load_duration"] == 0
     [running] = json_get(host, f"{url}/api/ps")["models"]
     assert running["expires_at"].startswith("2318")  # no keep_alive sent: the server-wide one applies
-
-
-def test_still_warm_after_restart_without_ansible(host, url):
-    host.run_expect([0], "systemctl restart ollama")
-    deadline = time.monotonic() + 60
-    running = []
-    while time.monotonic() < deadline and not running:
-        time.sleep(1)
-        result = host.run(f"curl -fsS -m 5 {url}/api/ps")
-        running = result.rc == 0 and '"gemma3:4b"' in result.stdout
-    assert running, "gemma3:4b was not reloaded within 60 s of the restart"
-    assert host.service("ollama-warmup").is_enabled
-    answer = json_post(host, f"{url}/api/chat", {"model": "gemma3:4b", "stream": False, "options": BACKEND_OPTIONS,
-                                                  "messages": [{"role": "user", "content": "hello"}]})
-    assert answer["load_duration"] == 0
 
 
 def test_check_mode_on_converged_host_changes_nothing():

@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parents[3]
 
 
@@ -91,6 +93,13 @@ def snapshot(host, paths: list[str]) -> dict[str, str]:
     for unit in ("ollama.service", "ollama-firewall.service"):
         state[unit] = host.run(f"systemctl show -p MainPID -p ActiveEnterTimestamp {unit}").stdout
     return state
+
+
+@pytest.fixture(scope="session")
+def converged_scenario():
+    """Drills change the hosts, so each drill run starts from the converged scenario, whatever ran before it."""
+    result = run_playbook(scenario_dir() / "converge.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def record_measurement(what: str) -> None:
