@@ -15,5 +15,5 @@ molecule prepare -s ollama_brain >/dev/null 2>&1
 t0=$SECONDS; molecule converge -s ollama_brain >/tmp/bench-converge.log 2>&1; cold=$((SECONDS - t0))
 t0=$SECONDS; molecule converge -s ollama_brain >/tmp/bench-rerun.log 2>&1; rerun=$((SECONDS - t0))
 echo "cold converge (molecule converge, 3 hosts, incl. ~3.3 GB simulated pull): ${cold}s"
-echo "idempotent re-run: ${rerun}s ($(grep -A1 'PLAY RECAP' /tmp/bench-rerun.log | tail -1 | grep -o 'changed=[0-9]*'))"
+echo "idempotent re-run: ${rerun}s ($(python3 "$root/tests/lib/recap.py" </tmp/bench-rerun.log | grep -o 'changed=[0-9]*'))"
 python bench/wait_latency.py 10

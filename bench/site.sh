@@ -31,7 +31,7 @@ rerun=$(play rerun site.yml)
 converge=$(play converge site.yml --skip-tags verify)
 verify=$(play verify site.yml --tags verify)
 facts=$(play facts bench/facts_only.yml)
-changed=$(grep -A4 'PLAY RECAP' "$logs/rerun.log" | grep -o 'changed=[0-9]*' | sort -u | tr '\n' ' ')
+changed=$(python3 "$root/tests/lib/recap.py" <"$logs/rerun.log" | grep -o 'changed=[0-9]*')
 
 echo "cold site.yml (brain, monitoring, body, verify): ${cold}s"
 echo "idempotent re-run: ${rerun}s (${changed% })"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from moto_rig import AMI_PARAMETER, ROOT, Account, Moto, moto_server, seed_account
+from recap import recap
 
 
 @pytest.fixture
@@ -33,9 +33,9 @@ def playbook(moto: Moto, name: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def changed(result: subprocess.CompletedProcess) -> int:
-    match = re.search(r"^localhost\s+:.*changed=(\d+)", result.stdout, re.MULTILINE)
-    assert match, result.stdout[-3000:] + result.stderr[-3000:]
-    return int(match.group(1))
+    hosts = recap(result.stdout)
+    assert "localhost" in hosts, result.stdout[-3000:] + result.stderr[-3000:]
+    return hosts["localhost"]["changed"]
 
 
 def flat(result: subprocess.CompletedProcess) -> str:

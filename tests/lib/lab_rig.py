@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from recap import recap  # noqa: F401 - the e2e tests import it from here
+
 PROJECT = Path(__file__).resolve().parents[2]
 VENV_BIN = PROJECT / ".venv" / "bin"
 
@@ -32,14 +34,6 @@ def lab_env(refresh: bool = False) -> dict[str, str]:
 def run(*cmd: str | Path, timeout: int = 1500, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in cmd], cwd=PROJECT, capture_output=True, text=True, timeout=timeout,
                           check=False, env=env or lab_env())
-
-
-def recap(output: str) -> dict[str, dict[str, int]]:
-    """PLAY RECAP counters per host."""
-    hosts = {}
-    for host, counters in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", output, re.MULTILINE):
-        hosts[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counters)}
-    return hosts
 
 
 def inventory_host(host: str, *sources: str | Path, env: dict[str, str] | None = None) -> dict:

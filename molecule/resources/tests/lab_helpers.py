@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from recap import recap  # noqa: F401 - tests import it from here (tests/lib/recap.py)
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -40,14 +40,6 @@ def ad_hoc(pattern: str, *args: str, timeout: int = 120) -> subprocess.Completed
     cmd = ["ansible", "-i", os.environ["MOLECULE_INVENTORY_FILE"], pattern, *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                           env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
-
-
-def recap(output: str) -> dict[str, dict[str, int]]:
-    """PLAY RECAP counters per host, e.g. {'brain': {'ok': 10, 'changed': 0, 'failed': 0, ...}}."""
-    result = {}
-    for host, counters in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", output, re.MULTILINE):
-        result[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counters)}
-    return result
 
 
 def system_state(host) -> str:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from lab_helpers import address, lab_env, lab_host, run_playbook, scenario_dir
+from lab_helpers import address, lab_env, lab_host, recap, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
@@ -94,4 +94,4 @@ def test_broken_image_is_rolled_back(host):
 def test_next_good_run_changes_nothing_and_keeps_serving(host):
     result, output = converge({})
     assert result.returncode == 0, output[-2000:]
-    assert "tapi-body : ok=" in output and "changed=0" in output.split("tapi-body : ok=")[1][:40], output[-2000:]
+    assert recap(result.stdout)["tapi-body"]["changed"] == 0, output[-2000:]
