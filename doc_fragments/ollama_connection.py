@@ -1,4 +1,7 @@
-"""Options every module of ours that talks to Ollama shares (module_utils/ollama_api.connection_argument_spec)."""
+"""What every module of ours that talks to Ollama shares: connection options, notes and attributes.
+
+The options are module_utils/ollama_api.connection_argument_spec.
+"""
 
 
 class ModuleDocFragment:
@@ -18,4 +21,11 @@ options:
       - Their values are never logged.
     type: dict
     default: {}
+notes:
+  - Uses only C(ansible.module_utils.urls); the managed host needs no extra Python package.
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 """

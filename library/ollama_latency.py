@@ -82,8 +82,7 @@ summary:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.ollama_api import connection_argument_spec, OllamaClient, OllamaError, normalize_model_name
+from ansible.module_utils.ollama_api import client_for, normalize_model_name, ollama_module, OllamaError
 
 
 def _median(values):
@@ -126,25 +125,21 @@ def summarize(samples):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            **connection_argument_spec(),
-            model=dict(type="str", required=True),
-            prompt=dict(type="str", default="Answer in one sentence: what is a private LLM server?"),
-            options=dict(type="dict", default={}),
-            keep_alive=dict(type="str"),
-            requests=dict(type="int", default=3),
-            timeout=dict(type="int", default=120),
-        ),
-        supports_check_mode=True,
-    )
+    module = ollama_module(dict(
+        model=dict(type="str", required=True),
+        prompt=dict(type="str", default="Answer in one sentence: what is a private LLM server?"),
+        options=dict(type="dict", default={}),
+        keep_alive=dict(type="str"),
+        requests=dict(type="int", default=3),
+        timeout=dict(type="int", default=120),
+    ))
     p = module.params
     if p["requests"] < 1:
         module.fail_json(msg="requests must be at least 1.")
     samples = []
     try:
         model = normalize_model_name(p["model"])
-        client = OllamaClient(p["url"], timeout=p["timeout"], validate_certs=p["validate_certs"], headers=p["headers"])
+        client = client_for(p, p["timeout"])
         body = {"model": model, "messages": [{"role": "user", "content": p["prompt"]}], "stream": True}
         if p["options"]:
             body["options"] = p["options"]

@@ -48,11 +48,6 @@ options:
     description: How many times an interrupted pull is resumed before the module fails.
     type: int
     default: 3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
 """
 
 EXAMPLES = r"""
@@ -105,13 +100,12 @@ resumed:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.ollama_api import (
-    connection_argument_spec,
-    OllamaClient,
+    client_for,
+    normalize_model_name,
+    ollama_module,
     OllamaError,
     OllamaHTTPError,
-    normalize_model_name,
 )
 
 _UNKNOWN_MODEL = "file does not exist"
@@ -176,24 +170,20 @@ def pull(client, name, timeout, retries):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            **connection_argument_spec(),
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            parameters=dict(type="dict", default={}),
-            system=dict(type="str"),
-            timeout=dict(type="int", default=3600),
-            retries=dict(type="int", default=3),
-            **{"from": dict(type="str")}
-        ),
-        supports_check_mode=True,
-    )
+    module = ollama_module(dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        parameters=dict(type="dict", default={}),
+        system=dict(type="str"),
+        timeout=dict(type="int", default=3600),
+        retries=dict(type="int", default=3),
+        **{"from": dict(type="str")}
+    ))
     p = module.params
     try:
         name = normalize_model_name(p["name"])
         parent = normalize_model_name(p["from"]) if p["from"] else None
-        client = OllamaClient(p["url"], timeout=60, validate_certs=p["validate_certs"], headers=p["headers"])
+        client = client_for(p, 60)
         listed = [normalize_model_name(n) for n in client.model_names() if n]
     except (ValueError, OllamaError) as exc:
         module.fail_json(msg=str(exc))

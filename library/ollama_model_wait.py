@@ -46,13 +46,6 @@ options:
     description: Longest wait between two polls, in seconds; it bounds how late the module notices the model.
     type: float
     default: 0.5
-notes:
-  - Uses only C(ansible.module_utils.urls); the managed host needs no extra Python package.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
 """
 
 EXAMPLES = r"""
@@ -114,14 +107,13 @@ version:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.ollama_api import (
-    connection_argument_spec,
-    OllamaClient,
+    client_for,
+    normalize_model_name,
+    ollama_module,
     OllamaError,
     OllamaHTTPError,
     OllamaUnreachable,
-    normalize_model_name,
 )
 
 
@@ -164,24 +156,19 @@ def _failure_message(url, wanted, missing, seen, timeout, last_error, answered):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            **connection_argument_spec(),
-            models=dict(type="list", elements="str", required=True),
-            timeout=dict(type="int", default=120),
-            interval=dict(type="float", default=0.25),
-            backoff=dict(type="float", default=1.5),
-            max_interval=dict(type="float", default=0.5),
-        ),
-        supports_check_mode=True,
-    )
+    module = ollama_module(dict(
+        models=dict(type="list", elements="str", required=True),
+        timeout=dict(type="int", default=120),
+        interval=dict(type="float", default=0.25),
+        backoff=dict(type="float", default=1.5),
+        max_interval=dict(type="float", default=0.5),
+    ))
     p = module.params
     if p["timeout"] < 0 or p["interval"] <= 0 or p["backoff"] < 1 or p["max_interval"] <= 0:
         module.fail_json(msg="timeout must be >= 0, interval and max_interval > 0, and backoff >= 1.")
     try:
         wanted = [normalize_model_name(name) for name in p["models"]]
-        client = OllamaClient(p["url"], timeout=min(10, max(1, p["timeout"])),
-                              validate_certs=p["validate_certs"], headers=p["headers"])
+        client = client_for(p, min(10, max(1, p["timeout"])))
     except (ValueError, OllamaError) as exc:
         module.fail_json(msg=str(exc))
 

@@ -46,11 +46,6 @@ options:
     description: Seconds one load may take (reading a 3.3 GB model from gp3 takes about 30 s).
     type: int
     default: 600
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
 """
 
 EXAMPLES = r"""
@@ -83,11 +78,10 @@ running:
   sample: [{"name": "gemma3:4b", "expires_at": "2318-01-01T00:00:00Z", "context_length": 4096, "size": 4180000000}]
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.ollama_api import (
-    connection_argument_spec,
+    client_for,
     normalize_model_name,
-    OllamaClient,
+    ollama_module,
     OllamaError,
     warmup_request,
 )
@@ -115,24 +109,20 @@ def reason_to_load(entry, want_forever, context_length):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            **connection_argument_spec(),
-            models=dict(type="list", elements="str", required=True),
-            keep_alive=dict(type="str", default="-1"),
-            options=dict(type="dict", default={}),
-            context_length=dict(type="int"),
-            timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
+    module = ollama_module(dict(
+        models=dict(type="list", elements="str", required=True),
+        keep_alive=dict(type="str", default="-1"),
+        options=dict(type="dict", default={}),
+        context_length=dict(type="int"),
+        timeout=dict(type="int", default=600),
+    ))
     p = module.params
     want_forever = keeps_forever(p["keep_alive"])
     context_length = p["context_length"] or p["options"].get("num_ctx")
     loaded = []
     try:
         models = [normalize_model_name(m) for m in p["models"]]
-        client = OllamaClient(p["url"], timeout=60, validate_certs=p["validate_certs"], headers=p["headers"])
+        client = client_for(p, 60)
         running = running_by_name(client)
         for name in models:
             reason = reason_to_load(running.get(name), want_forever, context_length)

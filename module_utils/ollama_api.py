@@ -38,6 +38,18 @@ class OllamaHTTPError(OllamaError):
         self.error = error
 
 
+def ollama_module(options: dict):
+    """The AnsibleModule of one of our Ollama modules: its own options plus the shared connection ones, check mode."""
+    from ansible.module_utils.basic import AnsibleModule
+
+    return AnsibleModule(argument_spec=dict(connection_argument_spec(), **options), supports_check_mode=True)
+
+
+def client_for(params: dict, timeout: float) -> "OllamaClient":
+    """A client for the server a module's connection options name."""
+    return OllamaClient(params["url"], timeout=timeout, validate_certs=params["validate_certs"], headers=params["headers"])
+
+
 def connection_argument_spec() -> dict:
     """The options every module that talks to Ollama takes (documented by doc fragment ollama_connection)."""
     return dict(
