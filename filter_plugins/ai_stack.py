@@ -248,14 +248,6 @@ def _check(spec: Mapping) -> tuple[str, str]:
     if kind == "optional_url":
         return ("", "") if str(value) == "" else _check({**spec, "kind": "url"})
 
-    if kind == "cidrs":
-        union = cidr_union(value)
-        if union["invalid"]:
-            return (f"{var} holds {', '.join(map(repr, union['invalid']))}, which "
-                    f"{'is not a CIDR' if len(union['invalid']) == 1 else 'are not CIDRs'}; write each as an address with "
-                    "its prefix length, such as 10.0.1.0/24.", "")
-        return "", ""
-
     if kind == "addresses":
         union = cidr_union(value)
         if union["invalid"]:
