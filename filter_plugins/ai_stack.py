@@ -16,6 +16,7 @@ are allowed but unusual. Address arithmetic uses Python's ipaddress module, so
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import ipaddress
 import math
@@ -24,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_bytes
 
 _spec = importlib.util.spec_from_file_location(
     "ai_stack_ollama_api", Path(__file__).resolve().parents[1] / "module_utils" / "ollama_api.py")
@@ -115,6 +117,19 @@ def ollama_model_ref(name) -> dict:
 def ollama_warmup_request(model, keep_alive, options=None) -> dict:
     """The load request the warm-up unit replays after every start (ollama_warmup sends the same)."""
     return ollama_api.warmup_request(model, keep_alive, options)
+
+
+def ai_stack_with_checksums(entries, contents) -> list[dict]:
+    """Each wanted file (path, mode, ...) with the SHA-1 of its wanted content, as host_state compares it.
+
+    The content itself never travels to the host: a drop-in may hold a proxy password.
+    """
+    entries, contents = list(entries or []), list(contents or [])
+    if len(entries) != len(contents):
+        raise AnsibleFilterError(f"ai_stack_with_checksums: {len(entries)} files but {len(contents)} contents")
+    return [dict({k: v for k, v in entry.items() if k not in ("src", "content")},
+                 checksum=hashlib.sha1(to_bytes(content), usedforsecurity=False).hexdigest())
+            for entry, content in zip(entries, contents, strict=True)]
 
 
 def ai_stack_brain_url(brains, hostvars, port=11434, explicit="") -> str:
@@ -373,6 +388,7 @@ class FilterModule:
             "ai_stack_cidr_union": cidr_union,
             "ai_stack_duration_seconds": ollama_duration_seconds,
             "ai_stack_brain_url": ai_stack_brain_url,
+            "ai_stack_with_checksums": ai_stack_with_checksums,
             "ollama_model_ref": ollama_model_ref,
             "ollama_warmup_request": ollama_warmup_request,
             "ollama_memory_needs": ollama_memory_needs,

@@ -66,7 +66,8 @@ def parse_model_ref(name: str) -> Dict[str, str]:
     """The one reading of a model reference that every module, filter and role uses.
 
     'gemma3' -> name 'gemma3:latest' (as /api/tags lists it), host 'registry.ollama.ai',
-    repository 'library/gemma3', tag 'latest'. Parts are read from the right as
+    repository 'library/gemma3', tag 'latest', manifest
+    'manifests/registry.ollama.ai/library/gemma3/latest' (under OLLAMA_MODELS). Parts are read from the right as
     Ollama reads them: model, namespace, registry host ('hf.co/user/model:q4'); the
     default host and the 'library' namespace are dropped from the name as Ollama
     drops them. Raises ValueError for a reference Ollama would reject.
@@ -88,8 +89,10 @@ def parse_model_ref(name: str) -> Dict[str, str]:
     short = model if namespace == "library" else "%s/%s" % (namespace, model)
     if host != DEFAULT_REGISTRY:
         short = "%s/%s" % (host, short if namespace != "library" else "library/" + model)
-    return {"name": "%s:%s" % (short, tag.lower()), "host": host, "repository": "%s/%s" % (namespace, model),
-            "tag": tag.lower()}
+    repository, tag = "%s/%s" % (namespace, model), tag.lower()
+    # Where Ollama keeps the pulled manifest, relative to OLLAMA_MODELS.
+    manifest = "manifests/%s/%s/%s" % (host, repository, tag)
+    return {"name": "%s:%s" % (short, tag), "host": host, "repository": repository, "tag": tag, "manifest": manifest}
 
 
 def normalize_model_name(name: str) -> str:

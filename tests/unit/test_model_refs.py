@@ -33,7 +33,8 @@ REFUSED = ["", "bad name", "a/b/c/d", ":4b", "gemma3:", "../../etc/passwd", "gem
 @pytest.mark.parametrize("ref", ACCEPTED)
 def test_module_utils_and_filter_agree(ref):
     name, host, repository, tag = ACCEPTED[ref]
-    expected = {"name": name, "host": host, "repository": repository, "tag": tag}
+    expected = {"name": name, "host": host, "repository": repository, "tag": tag,
+                "manifest": f"manifests/{host}/{repository}/{tag}"}
     assert parse_model_ref(ref) == expected
     assert normalize_model_name(ref) == name
     assert filters.ollama_model_ref(ref) == expected

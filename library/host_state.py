@@ -1,0 +1,428 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: host_state
+short_description: Read what a role needs to know about a host, and where it differs from a wanted state, in one round trip
+description:
+  - Compares the host with the state a role would write (file contents and modes, links, directories,
+    absent paths, files no longer wanted, systemd units, packages, users and groups) and lists every difference.
+  - Reads the small files, paths, free space and memory limit the role's checks need.
+  - A role asks this once per run. When nothing differs it can skip the tasks that would each have found
+    nothing to do; when anything differs it runs them all, with their own check and diff output.
+  - Anything the module cannot read (a missing C(dpkg-query), an unknown user) counts as a difference, so
+    the role never skips work it could not prove unnecessary.
+  - Read-only; it runs in check mode too.
+version_added: "1.1.0"
+author:
+  - AI stack maintainers
+options:
+  files:
+    description:
+      - Files that must exist with this content and these attributes.
+      - O(files[].checksum) is the SHA-1 of the wanted content, as C(hash('sha1')) computes it on the controller.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path., type: path, required: true}
+      checksum: {description: SHA-1 of the wanted content; omitted means any content., type: str}
+      mode: {description: Wanted mode in octal, for example V(0644)., type: str}
+      owner: {description: Wanted owner name., type: str}
+      group: {description: Wanted group name., type: str}
+  links:
+    description: Symbolic links that must point at O(links[].src).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path of the link., type: path, required: true}
+      src: {description: What the link must point at., type: str, required: true}
+  directories:
+    description: Directories that must exist with these attributes.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path., type: path, required: true}
+      mode: {description: Wanted mode in octal; omitted means any., type: str}
+      owner: {description: Wanted owner name; omitted means any., type: str}
+      group: {description: Wanted group name; omitted means any., type: str}
+  absent:
+    description: Paths that must not exist.
+    type: list
+    elements: path
+    default: []
+  extra:
+    description: Directories where every entry matching O(extra[].pattern) must be one of O(extra[].allowed).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: The directory., type: path, required: true}
+      pattern: {description: Shell pattern of the entries to look at., type: str, required: true}
+      allowed: {description: Absolute paths of the entries that may stay., type: list, elements: path, default: []}
+  services:
+    description: systemd units and whether they must be enabled and active; an omitted state is not compared.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Unit name., type: str, required: true}
+      enabled: {description: Whether the unit must be enabled., type: bool}
+      active: {description: Whether the unit must be active., type: bool}
+  packages:
+    description: Debian packages that must be installed (read with C(dpkg-query)).
+    type: list
+    elements: str
+    default: []
+  groups:
+    description: Groups that must exist.
+    type: list
+    elements: str
+    default: []
+  users:
+    description: Accounts that must exist with this primary group, home and shell.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Account name., type: str, required: true}
+      group: {description: Primary group name., type: str}
+      home: {description: Home directory., type: path}
+      shell: {description: Login shell., type: path}
+  read:
+    description: Small text files (up to 1 MiB) whose content to return in RV(contents); a missing file gives V(null).
+    type: list
+    elements: path
+    default: []
+  exists:
+    description: Paths whose existence to return in RV(exists).
+    type: list
+    elements: path
+    default: []
+  free_space:
+    description: A path whose file system's free space to return (the nearest existing parent when it does not exist yet).
+    type: path
+  memory_limit:
+    description: Whether to return the memory limit of the module's own cgroup (v1 or v2) in RV(memory_limit_bytes).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Compare the host with what the role would write, and read what its checks need
+  host_state:
+    files:
+      - path: /etc/systemd/system/ollama.service
+        checksum: "{{ lookup('ansible.builtin.template', 'ollama.service.j2') | hash('sha1') }}"
+        mode: "0644"
+    links:
+      - {path: /usr/local/bin/ollama, src: /opt/ollama/0.34.2/bin/ollama}
+    services:
+      - {name: ollama.service, enabled: true, active: true}
+    packages: [zstd]
+    free_space: /usr/share/ollama/.ollama/models
+    memory_limit: true
+  register: state
+"""
+
+RETURN = r"""
+differences:
+  description: One sentence per difference between the host and the wanted state; empty when the host is in place.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/systemd/system/ollama.service: content differs", "ollama.service: not active"]
+missing_packages:
+  description: The packages of O(packages) that are not installed (all of them where C(dpkg-query) is missing).
+  returned: always
+  type: list
+  elements: str
+contents:
+  description: Content of each file in O(read), or V(null) when it does not exist.
+  returned: always
+  type: dict
+exists:
+  description: Whether each path in O(exists) exists.
+  returned: always
+  type: dict
+free_space:
+  description:
+    - The file system holding O(free_space) (C(mount)) and the bytes an unprivileged user may still write
+      there (C(available_bytes)).
+  returned: when O(free_space) is given
+  type: dict
+  sample: {mount: /, available_bytes: 21474836480}
+memory_limit_bytes:
+  description: The cgroup's memory limit in bytes, or V(null) when there is none.
+  returned: when O(memory_limit) is true
+  type: int
+"""
+
+import fnmatch
+import grp
+import hashlib
+import os
+import pwd
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+_MAX_READ = 1 << 20
+
+
+def _name(lookup, ident):
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return str(ident)
+
+
+def _attributes(path, st, want, found):
+    """Differences in mode, owner and group of an existing path."""
+    if want.get("mode") and stat.S_IMODE(st.st_mode) != int(want["mode"], 8):
+        found.append(f"{path}: mode is {stat.S_IMODE(st.st_mode):04o}, not {want['mode']}")
+    if want.get("owner") and _name(pwd.getpwuid, st.st_uid) != want["owner"]:
+        found.append(f"{path}: owner is {_name(pwd.getpwuid, st.st_uid)}, not {want['owner']}")
+    if want.get("group") and _name(grp.getgrgid, st.st_gid) != want["group"]:
+        found.append(f"{path}: group is {_name(grp.getgrgid, st.st_gid)}, not {want['group']}")
+
+
+def file_differences(wanted):
+    found = []
+    for want in wanted:
+        path = want["path"]
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            found.append(f"{path}: missing")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            found.append(f"{path}: not a regular file")
+            continue
+        if want.get("checksum"):
+            # SHA-1 because that is what Ansible's hash('sha1') and stat report; not for security.
+            digest = hashlib.sha1(usedforsecurity=False)
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 16), b""):
+                    digest.update(block)
+            if digest.hexdigest() != want["checksum"].lower():
+                found.append(f"{path}: content differs")
+        _attributes(path, st, want, found)
+    return found
+
+
+def link_differences(wanted):
+    found = []
+    for want in wanted:
+        try:
+            target = os.readlink(want["path"])
+        except FileNotFoundError:
+            found.append(f"{want['path']}: missing")
+            continue
+        except OSError:
+            found.append(f"{want['path']}: not a link")
+            continue
+        if target != want["src"]:
+            found.append(f"{want['path']}: points at {target}, not {want['src']}")
+    return found
+
+
+def directory_differences(wanted):
+    found = []
+    for want in wanted:
+        path = want["path"]
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            found.append(f"{path}: missing")
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            found.append(f"{path}: not a directory")
+            continue
+        _attributes(path, st, want, found)
+    return found
+
+
+def extra_differences(wanted):
+    found = []
+    for want in wanted:
+        try:
+            names = sorted(os.listdir(want["path"]))
+        except FileNotFoundError:
+            continue
+        allowed = set(want.get("allowed") or [])
+        for name in fnmatch.filter(names, want["pattern"]):
+            path = os.path.join(want["path"], name)
+            if path not in allowed:
+                found.append(f"{path}: no longer wanted")
+    return found
+
+
+def service_differences(module, wanted):
+    found = []
+    systemctl = module.get_bin_path("systemctl")
+    for want in wanted:
+        name = want["name"]
+        if systemctl is None:
+            found.append(f"{name}: systemctl not found")
+            continue
+        for key, verb, good in (("enabled", "is-enabled", ("enabled", "enabled-runtime", "static", "alias")),
+                                ("active", "is-active", ("active",))):
+            if want.get(key) is None:
+                continue
+            _rc, out, err = module.run_command([systemctl, verb, name])
+            state = out.strip() or err.strip()
+            if (state in good) != want[key]:
+                found.append(f"{name}: {state or 'unknown'}, not {'' if want[key] else 'in'}{key}")
+    return found
+
+
+def missing_packages(module, names):
+    """The packages of `names` that dpkg does not list as installed (all of them without dpkg-query)."""
+    if not names:
+        return []
+    dpkg_query = module.get_bin_path("dpkg-query")
+    if dpkg_query is None:
+        return list(names)
+    # Unknown packages make dpkg-query exit 1 but still print the known ones.
+    _rc, out, _err = module.run_command([dpkg_query, "-W", "-f", "${Package}\t${db:Status-Status}\n", *names])
+    installed = {line.split("\t")[0].split(":")[0] for line in out.splitlines() if line.endswith("\tinstalled")}
+    return [name for name in names if name not in installed]
+
+
+def account_differences(groups, users):
+    found = []
+    for name in groups:
+        try:
+            grp.getgrnam(name)
+        except KeyError:
+            found.append(f"group {name}: missing")
+    for want in users:
+        try:
+            entry = pwd.getpwnam(want["name"])
+        except KeyError:
+            found.append(f"user {want['name']}: missing")
+            continue
+        if want.get("group") and _name(grp.getgrgid, entry.pw_gid) != want["group"]:
+            found.append(f"user {want['name']}: primary group is {_name(grp.getgrgid, entry.pw_gid)}, not {want['group']}")
+        if want.get("home") and entry.pw_dir != want["home"]:
+            found.append(f"user {want['name']}: home is {entry.pw_dir}, not {want['home']}")
+        if want.get("shell") and entry.pw_shell != want["shell"]:
+            found.append(f"user {want['name']}: shell is {entry.pw_shell}, not {want['shell']}")
+    return found
+
+
+def read_small(path):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_READ + 1)
+    except FileNotFoundError:
+        return None
+    if len(data) > _MAX_READ:
+        raise ValueError(f"{path} is larger than 1 MiB")
+    return data.decode("utf-8", errors="replace")
+
+
+def free_space(path):
+    while not os.path.exists(path) and path != os.path.dirname(path):
+        path = os.path.dirname(path)
+    mount = os.path.realpath(path)
+    while not os.path.ismount(mount):
+        mount = os.path.dirname(mount)
+    st = os.statvfs(path)
+    return {"mount": mount, "available_bytes": st.f_bavail * st.f_frsize}
+
+
+def memory_limit(proc_self_cgroup="/proc/self/cgroup", root="/sys/fs/cgroup"):
+    """The memory limit of this process's cgroup, or None when unlimited or unknown."""
+    try:
+        with open(proc_self_cgroup) as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        ident, controllers, path = line.split(":", 2)
+        if os.path.exists(os.path.join(root, "cgroup.controllers")) and ident == "0":
+            candidate = os.path.join(root + path, "memory.max")
+        elif "memory" in controllers.split(","):
+            candidate = os.path.join(root, "memory" + path, "memory.limit_in_bytes")
+        else:
+            continue
+        value = read_small(candidate)
+        if value is None or not value.strip().isdigit():
+            return None
+        limit = int(value.strip())
+        # cgroup v1 writes "no limit" as a page-rounded LONG_MAX.
+        return None if limit >= 1 << 62 else limit
+    return None
+
+
+def main():
+    entry = {"type": "list", "elements": "dict", "default": []}
+    module = AnsibleModule(
+        argument_spec={
+            "files": dict(entry, options={"path": {"type": "path", "required": True}, "checksum": {"type": "str"},
+                                          "mode": {"type": "str"}, "owner": {"type": "str"}, "group": {"type": "str"}}),
+            "links": dict(entry, options={"path": {"type": "path", "required": True},
+                                          "src": {"type": "str", "required": True}}),
+            "directories": dict(entry, options={"path": {"type": "path", "required": True}, "mode": {"type": "str"},
+                                                "owner": {"type": "str"}, "group": {"type": "str"}}),
+            "absent": {"type": "list", "elements": "path", "default": []},
+            "extra": dict(entry, options={"path": {"type": "path", "required": True},
+                                          "pattern": {"type": "str", "required": True},
+                                          "allowed": {"type": "list", "elements": "path", "default": []}}),
+            "services": dict(entry, options={"name": {"type": "str", "required": True}, "enabled": {"type": "bool"},
+                                             "active": {"type": "bool"}}),
+            "packages": {"type": "list", "elements": "str", "default": []},
+            "groups": {"type": "list", "elements": "str", "default": []},
+            "users": dict(entry, options={"name": {"type": "str", "required": True}, "group": {"type": "str"},
+                                          "home": {"type": "path"}, "shell": {"type": "path"}}),
+            "read": {"type": "list", "elements": "path", "default": []},
+            "exists": {"type": "list", "elements": "path", "default": []},
+            "free_space": {"type": "path"},
+            "memory_limit": {"type": "bool", "default": False},
+        },
+        supports_check_mode=True,
+    )
+    p = module.params
+    for mode in [w["mode"] for w in p["files"] + p["directories"] if w.get("mode")]:
+        if not all(c in "01234567" for c in mode):
+            module.fail_json(msg=f"mode {mode!r} is not an octal number such as 0644")
+
+    missing = missing_packages(module, p["packages"])
+    differences = (file_differences(p["files"]) + link_differences(p["links"]) + directory_differences(p["directories"])
+                   + [f"{path}: still present" for path in p["absent"] if os.path.lexists(path)]
+                   + extra_differences(p["extra"]) + service_differences(module, p["services"])
+                   + [f"package {name}: not installed" for name in missing]
+                   + account_differences(p["groups"], p["users"]))
+    try:
+        contents = {path: read_small(path) for path in p["read"]}
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg=f"could not read a file: {exc}")
+    result = {
+        "changed": False,
+        "differences": differences,
+        "missing_packages": missing,
+        "contents": contents,
+        "exists": {path: os.path.lexists(path) for path in p["exists"]},
+    }
+    if p["free_space"]:
+        result["free_space"] = free_space(p["free_space"])
+    if p["memory_limit"]:
+        result["memory_limit_bytes"] = memory_limit()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

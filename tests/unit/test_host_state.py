@@ -1,0 +1,106 @@
+"""host_state against real files, links and accounts in a temporary directory.
+
+The services and packages it reads need systemd and dpkg; the molecule drift
+drill (molecule/ollama_brain/drills/test_drift.py) covers them on real hosts.
+"""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import os
+import pwd
+
+import host_state
+import pytest
+from conftest import run_module
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+MY_GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def sha1(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / "etc").mkdir(mode=0o755)
+    (tmp_path / "etc").chmod(0o755)
+    unit = tmp_path / "etc" / "unit.service"
+    unit.write_text("[Service]\n")
+    unit.chmod(0o644)
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "bin").symlink_to(tmp_path / "v1")
+    return tmp_path
+
+
+def wanted(tree) -> dict:
+    return {
+        "files": [{"path": str(tree / "etc" / "unit.service"), "checksum": sha1("[Service]\n"), "mode": "0644",
+                   "owner": ME, "group": MY_GROUP}],
+        "links": [{"path": str(tree / "bin"), "src": str(tree / "v1")}],
+        "directories": [{"path": str(tree / "etc"), "mode": "0755", "owner": ME}],
+        "absent": [str(tree / "old.conf")],
+        "extra": [{"path": str(tree / "etc"), "pattern": "*.service", "allowed": [str(tree / "etc" / "unit.service")]}],
+        "groups": [MY_GROUP],
+        "users": [{"name": ME, "home": pwd.getpwnam(ME).pw_dir}],
+    }
+
+
+def test_a_host_in_place_has_no_differences(tree):
+    result = run_module(host_state, wanted(tree))
+    assert not result.failed, result
+    assert result["differences"] == []
+    assert result["changed"] is False
+
+
+@pytest.mark.parametrize(("tamper", "expected"), [
+    (lambda t: (t / "etc" / "unit.service").write_text("[Service]\nUser=x\n"), "unit.service: content differs"),
+    (lambda t: (t / "etc" / "unit.service").chmod(0o600), "unit.service: mode is 0600, not 0644"),
+    (lambda t: (t / "etc" / "unit.service").unlink(), "unit.service: missing"),
+    (lambda t: ((t / "bin").unlink(), (t / "bin").symlink_to(t / "etc")), "bin: points at"),
+    (lambda t: (t / "etc").chmod(0o700), "etc: mode is 0700, not 0755"),
+    (lambda t: (t / "old.conf").write_text(""), "old.conf: still present"),
+    (lambda t: (t / "etc" / "stale.service").write_text(""), "stale.service: no longer wanted"),
+], ids=["content", "file-mode", "file-missing", "link-target", "dir-mode", "absent", "extra"])
+def test_each_kind_of_drift_is_named(tree, tamper, expected):
+    tamper(tree)
+    result = run_module(host_state, wanted(tree))
+    assert len(result["differences"]) == 1, result["differences"]
+    assert expected in result["differences"][0]
+
+
+def test_unknown_accounts_count_as_differences(tree):
+    args = dict(wanted(tree), groups=["no-such-group-xyz"], users=[{"name": "no-such-user-xyz"}])
+    assert run_module(host_state, args)["differences"] == ["group no-such-group-xyz: missing",
+                                                           "user no-such-user-xyz: missing"]
+
+
+def test_reads_files_paths_and_free_space(tree):
+    result = run_module(host_state, {"read": [str(tree / "etc" / "unit.service"), str(tree / "nope")],
+                                     "exists": [str(tree / "bin"), str(tree / "nope")],
+                                     "free_space": str(tree / "not" / "yet"), "memory_limit": True})
+    assert result["contents"] == {str(tree / "etc" / "unit.service"): "[Service]\n", str(tree / "nope"): None}
+    assert result["exists"] == {str(tree / "bin"): True, str(tree / "nope"): False}
+    assert result["free_space"]["available_bytes"] > 0
+    assert os.path.ismount(result["free_space"]["mount"])
+    assert result["memory_limit_bytes"] is None or result["memory_limit_bytes"] > 0
+
+
+def test_a_mode_that_is_not_octal_is_refused(tree):
+    args = {"files": [{"path": str(tree / "etc" / "unit.service"), "mode": "rw-r--r--"}]}
+    result = run_module(host_state, args)
+    assert result.failed
+    assert "not an octal number" in result["msg"]
+
+
+def test_runs_in_check_mode(tree):
+    assert run_module(host_state, wanted(tree), check_mode=True)["differences"] == []
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/dpkg-query"), reason="needs dpkg-query (a Debian-family host)")
+def test_packages_are_read_from_dpkg():
+    result = run_module(host_state, {"packages": ["dpkg", "no-such-package-xyz"]})
+    assert result["missing_packages"] == ["no-such-package-xyz"]
+    assert result["differences"] == ["package no-such-package-xyz: not installed"]
