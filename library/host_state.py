@@ -105,6 +105,11 @@ options:
     type: list
     elements: path
     default: []
+  accounts:
+    description: Accounts whose passwd entry to return in RV(accounts).
+    type: list
+    elements: str
+    default: []
   free_space:
     description: A path whose file system's free space to return (the nearest existing parent when it does not exist yet).
     type: path
@@ -148,6 +153,19 @@ missing_packages:
   returned: always
   type: list
   elements: str
+differing:
+  description:
+    - Each item that differs, once, so that a role can skip one task at a time; a path, a unit name,
+      or C(package NAME), C(user NAME), C(group NAME).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/systemd/system/ollama.service, ollama.service]
+accounts:
+  description: For each account in O(accounts), its C(uid), C(gid), primary C(group) and C(home); V(null) when it does not exist.
+  returned: always
+  type: dict
+  sample: {ubuntu: {uid: 1000, gid: 1000, group: ubuntu, home: /home/ubuntu}}
 contents:
   description: Content of each file in O(read), or V(null) when it does not exist.
   returned: always
@@ -189,13 +207,13 @@ def _name(lookup, ident):
 
 
 def _attributes(path, st, want, found):
-    """Differences in mode, owner and group of an existing path."""
+    """Differences in mode, owner and group of an existing path, as (path, sentence) pairs like every check here."""
     if want.get("mode") and stat.S_IMODE(st.st_mode) != int(want["mode"], 8):
-        found.append(f"{path}: mode is {stat.S_IMODE(st.st_mode):04o}, not {want['mode']}")
+        found.append((path, f"{path}: mode is {stat.S_IMODE(st.st_mode):04o}, not {want['mode']}"))
     if want.get("owner") and _name(pwd.getpwuid, st.st_uid) != want["owner"]:
-        found.append(f"{path}: owner is {_name(pwd.getpwuid, st.st_uid)}, not {want['owner']}")
+        found.append((path, f"{path}: owner is {_name(pwd.getpwuid, st.st_uid)}, not {want['owner']}"))
     if want.get("group") and _name(grp.getgrgid, st.st_gid) != want["group"]:
-        found.append(f"{path}: group is {_name(grp.getgrgid, st.st_gid)}, not {want['group']}")
+        found.append((path, f"{path}: group is {_name(grp.getgrgid, st.st_gid)}, not {want['group']}"))
 
 
 def file_differences(wanted):
@@ -205,10 +223,10 @@ def file_differences(wanted):
         try:
             st = os.lstat(path)
         except FileNotFoundError:
-            found.append(f"{path}: missing")
+            found.append((path, f"{path}: missing"))
             continue
         if not stat.S_ISREG(st.st_mode):
-            found.append(f"{path}: not a regular file")
+            found.append((path, f"{path}: not a regular file"))
             continue
         if want.get("checksum"):
             # SHA-1 because that is what Ansible's hash('sha1') and stat report; not for security.
@@ -217,7 +235,7 @@ def file_differences(wanted):
                 for block in iter(lambda: handle.read(1 << 16), b""):
                     digest.update(block)
             if digest.hexdigest() != want["checksum"].lower():
-                found.append(f"{path}: content differs")
+                found.append((path, f"{path}: content differs"))
         _attributes(path, st, want, found)
     return found
 
@@ -228,13 +246,13 @@ def link_differences(wanted):
         try:
             target = os.readlink(want["path"])
         except FileNotFoundError:
-            found.append(f"{want['path']}: missing")
+            found.append((want["path"], f"{want['path']}: missing"))
             continue
         except OSError:
-            found.append(f"{want['path']}: not a link")
+            found.append((want["path"], f"{want['path']}: not a link"))
             continue
         if target != want["src"]:
-            found.append(f"{want['path']}: points at {target}, not {want['src']}")
+            found.append((want["path"], f"{want['path']}: points at {target}, not {want['src']}"))
     return found
 
 
@@ -245,10 +263,10 @@ def directory_differences(wanted):
         try:
             st = os.lstat(path)
         except FileNotFoundError:
-            found.append(f"{path}: missing")
+            found.append((path, f"{path}: missing"))
             continue
         if not stat.S_ISDIR(st.st_mode):
-            found.append(f"{path}: not a directory")
+            found.append((path, f"{path}: not a directory"))
             continue
         _attributes(path, st, want, found)
     return found
@@ -265,7 +283,7 @@ def extra_differences(wanted):
         for name in fnmatch.filter(names, want["pattern"]):
             path = os.path.join(want["path"], name)
             if path not in allowed:
-                found.append(f"{path}: no longer wanted")
+                found.append((path, f"{path}: no longer wanted"))
     return found
 
 
@@ -275,7 +293,7 @@ def service_differences(module, wanted):
     for want in wanted:
         name = want["name"]
         if systemctl is None:
-            found.append(f"{name}: systemctl not found")
+            found.append((name, f"{name}: systemctl not found"))
             continue
         for key, verb, good in (("enabled", "is-enabled", ("enabled", "enabled-runtime", "static", "alias")),
                                 ("active", "is-active", ("active",))):
@@ -284,7 +302,7 @@ def service_differences(module, wanted):
             _rc, out, err = module.run_command([systemctl, verb, name])
             state = out.strip() or err.strip()
             if (state in good) != want[key]:
-                found.append(f"{name}: {state or 'unknown'}, not {'' if want[key] else 'in'}{key}")
+                found.append((name, f"{name}: {state or 'unknown'}, not {'' if want[key] else 'in'}{key}"))
     return found
 
 
@@ -307,20 +325,29 @@ def account_differences(groups, users):
         try:
             grp.getgrnam(name)
         except KeyError:
-            found.append(f"group {name}: missing")
+            found.append((f"group {name}", f"group {name}: missing"))
     for want in users:
         try:
             entry = pwd.getpwnam(want["name"])
         except KeyError:
-            found.append(f"user {want['name']}: missing")
+            found.append((f"user {want['name']}", f"user {want['name']}: missing"))
             continue
         if want.get("group") and _name(grp.getgrgid, entry.pw_gid) != want["group"]:
-            found.append(f"user {want['name']}: primary group is {_name(grp.getgrgid, entry.pw_gid)}, not {want['group']}")
+            group = _name(grp.getgrgid, entry.pw_gid)
+            found.append((f"user {want['name']}", f"user {want['name']}: primary group is {group}, not {want['group']}"))
         if want.get("home") and entry.pw_dir != want["home"]:
-            found.append(f"user {want['name']}: home is {entry.pw_dir}, not {want['home']}")
+            found.append((f"user {want['name']}", f"user {want['name']}: home is {entry.pw_dir}, not {want['home']}"))
         if want.get("shell") and entry.pw_shell != want["shell"]:
-            found.append(f"user {want['name']}: shell is {entry.pw_shell}, not {want['shell']}")
+            found.append((f"user {want['name']}", f"user {want['name']}: shell is {entry.pw_shell}, not {want['shell']}"))
     return found
+
+
+def account(name):
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    return {"uid": entry.pw_uid, "gid": entry.pw_gid, "group": _name(grp.getgrgid, entry.pw_gid), "home": entry.pw_dir}
 
 
 def read_small(path):
@@ -388,6 +415,7 @@ def main():
             "groups": {"type": "list", "elements": "str", "default": []},
             "users": dict(entry, options={"name": {"type": "str", "required": True}, "group": {"type": "str"},
                                           "home": {"type": "path"}, "shell": {"type": "path"}}),
+            "accounts": {"type": "list", "elements": "str", "default": []},
             "read": {"type": "list", "elements": "path", "default": []},
             "exists": {"type": "list", "elements": "path", "default": []},
             "free_space": {"type": "path"},
@@ -401,18 +429,20 @@ def main():
             module.fail_json(msg=f"mode {mode!r} is not an octal number such as 0644")
 
     missing = missing_packages(module, p["packages"])
-    differences = (file_differences(p["files"]) + link_differences(p["links"]) + directory_differences(p["directories"])
-                   + [f"{path}: still present" for path in p["absent"] if os.path.lexists(path)]
-                   + extra_differences(p["extra"]) + service_differences(module, p["services"])
-                   + [f"package {name}: not installed" for name in missing]
-                   + account_differences(p["groups"], p["users"]))
+    pairs = (file_differences(p["files"]) + link_differences(p["links"]) + directory_differences(p["directories"])
+             + [(path, f"{path}: still present") for path in p["absent"] if os.path.lexists(path)]
+             + extra_differences(p["extra"]) + service_differences(module, p["services"])
+             + [(f"package {name}", f"package {name}: not installed") for name in missing]
+             + account_differences(p["groups"], p["users"]))
     try:
         contents = {path: read_small(path) for path in p["read"]}
     except (OSError, ValueError) as exc:
         module.fail_json(msg=f"could not read a file: {exc}")
     result = {
         "changed": False,
-        "differences": differences,
+        "differences": [text for _key, text in pairs],
+        "differing": list(dict.fromkeys(key for key, _text in pairs)),
+        "accounts": {name: account(name) for name in p["accounts"]},
         "missing_packages": missing,
         "contents": contents,
         "exists": {path: os.path.lexists(path) for path in p["exists"]},

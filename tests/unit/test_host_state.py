@@ -71,6 +71,21 @@ def test_each_kind_of_drift_is_named(tree, tamper, expected):
     assert expected in result["differences"][0]
 
 
+def test_differing_names_each_item_once(tree):
+    (tree / "etc" / "unit.service").write_text("changed")
+    (tree / "etc" / "unit.service").chmod(0o600)
+    result = run_module(host_state, wanted(tree))
+    assert len(result["differences"]) == 2
+    assert result["differing"] == [str(tree / "etc" / "unit.service")]
+
+
+def test_accounts_are_read(tree):
+    result = run_module(host_state, {"accounts": [ME, "no-such-user-xyz"]})
+    assert result["accounts"][ME]["home"] == pwd.getpwnam(ME).pw_dir
+    assert result["accounts"][ME]["group"] == grp.getgrgid(pwd.getpwnam(ME).pw_gid).gr_name
+    assert result["accounts"]["no-such-user-xyz"] is None
+
+
 def test_unknown_accounts_count_as_differences(tree):
     args = dict(wanted(tree), groups=["no-such-group-xyz"], users=[{"name": "no-such-user-xyz"}])
     assert run_module(host_state, args)["differences"] == ["group no-such-group-xyz: missing",
