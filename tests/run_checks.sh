@@ -71,11 +71,12 @@ collect_beside() {
 }
 
 ansible_docs() {
-  local module
-  for module in library/*.py; do
-    module=$(basename "$module" .py)
-    ansible-doc -M library "$module" >/dev/null || { echo "ansible-doc failed for $module"; return 1; }
-    echo "ansible-doc: $module renders"
+  local path module
+  # The project's modules, and those a role ships with it (documentation of a role's action plugin).
+  for path in library/*.py roles/*/library/*.py; do
+    module=$(basename "$path" .py)
+    ansible-doc -M "$(dirname "$path")" "$module" >/dev/null || { echo "ansible-doc failed for $path"; return 1; }
+    echo "ansible-doc: $path renders"
   done
 }
 
