@@ -10,7 +10,7 @@ module: stack_verify_report
 short_description: Write the verification report as JSON on the controller
 description:
   - Writes O(report) as indented JSON to O(path) on the controller, creating its directory, in one atomic rename.
-  - Runs in the controller's own process (an action plugin): no module is started on the host or on localhost.
+  - Runs in the controller's own process (an action plugin), so no module is started on the host or on localhost.
   - Never reports a change, also in check mode, where it writes the report too; it describes the stack and does not change it.
 version_added: "1.1.0"
 author:
