@@ -114,7 +114,9 @@ options:
     description: A path whose file system's free space to return (the nearest existing parent when it does not exist yet).
     type: path
   memory_limit:
-    description: Whether to return the memory limit of the module's own cgroup (v1 or v2) in RV(memory_limit_bytes).
+    description:
+      - Whether to return the memory limit of the module's own cgroup (v1 or v2) in RV(memory_limit_bytes), and the
+        host's total memory from C(/proc/meminfo) in RV(memory_total_bytes).
     type: bool
     default: false
 attributes:
@@ -185,6 +187,10 @@ memory_limit_bytes:
   description: The cgroup's memory limit in bytes, or V(null) when there is none.
   returned: when O(memory_limit) is true
   type: int
+memory_total_bytes:
+  description: MemTotal from C(/proc/meminfo) in bytes (a container sees its host's).
+  returned: when O(memory_limit) is true
+  type: int
 """
 
 import fnmatch
@@ -192,6 +198,7 @@ import grp
 import hashlib
 import os
 import pwd
+import re
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
@@ -395,6 +402,12 @@ def memory_limit(proc_self_cgroup="/proc/self/cgroup", root="/sys/fs/cgroup"):
     return None
 
 
+def memory_total(meminfo="/proc/meminfo"):
+    text = read_small(meminfo) or ""
+    match = re.search(r"^MemTotal:\s+(\d+) kB$", text, re.M)
+    return int(match.group(1)) * 1024 if match else None
+
+
 def main():
     entry = {"type": "list", "elements": "dict", "default": []}
     module = AnsibleModule(
@@ -451,6 +464,7 @@ def main():
         result["free_space"] = free_space(p["free_space"])
     if p["memory_limit"]:
         result["memory_limit_bytes"] = memory_limit()
+        result["memory_total_bytes"] = memory_total()
     module.exit_json(**result)
 
 

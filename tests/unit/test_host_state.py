@@ -101,6 +101,7 @@ def test_reads_files_paths_and_free_space(tree):
     assert result["free_space"]["available_bytes"] > 0
     assert os.path.ismount(result["free_space"]["mount"])
     assert result["memory_limit_bytes"] is None or result["memory_limit_bytes"] > 0
+    assert result["memory_total_bytes"] > 256 * 1024 * 1024
 
 
 def test_a_mode_that_is_not_octal_is_refused(tree):
