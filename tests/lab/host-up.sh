@@ -4,7 +4,10 @@
 # (from the image), the lab's key authorized for ubuntu (what cloud-init does
 # with the instance's key pair), and its host key recorded in the lab's
 # known_hosts under each of its addresses.
-#   host-up.sh NAME brain|body|outsider [docker run options: network, --ip, labels]
+#   host-up.sh NAME brain|body|outsider|plain [docker run options: network, --ip, labels, --memory, --tmpfs]
+# The one definition of the lab's host kinds (image, capabilities, mounts):
+# the demo lab and every molecule scenario (molecule/resources/playbooks/create.yml)
+# start their hosts with it. Options given after the kind override its defaults.
 # Needs LAB_BASE_IMAGE, LAB_BODY_IMAGE, LAB_SSH_KEY and LAB_KNOWN_HOSTS (from tests/lib/lab-services.sh up).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,13 +17,13 @@ shift 2
 # here): the body runs its own Docker engine and the brain runs nftables.
 caps=(--cap-add ALL --cap-drop SYS_RESOURCE)
 case "$kind" in
-  brain) kind_args=("${caps[@]}" -v /sys/fs/cgroup:/sys/fs/cgroup:ro "$LAB_BASE_IMAGE") ;;
+  # An m7i-flex.large shows ~7.6 GiB to the OS; the brain's preflight reads this limit.
+  brain) kind_args=("${caps[@]}" --memory 7800m -v /sys/fs/cgroup:/sys/fs/cgroup:ro) image=$LAB_BASE_IMAGE ;;
   # The inner engine's storage on a real filesystem (overlay on overlay does not mount).
-  body) kind_args=("${caps[@]}" --memory 2g -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker "$LAB_BODY_IMAGE") ;;
-  outsider) kind_args=(-v /sys/fs/cgroup:/sys/fs/cgroup:ro "$LAB_BASE_IMAGE") ;;
-  *) echo "host-up.sh: unknown kind $kind (brain, body, outsider)" >&2; exit 2 ;;
+  body) kind_args=("${caps[@]}" --memory 2g -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker) image=$LAB_BODY_IMAGE ;;
+  outsider|plain) kind_args=(--memory 512m -v /sys/fs/cgroup:/sys/fs/cgroup:ro) image=$LAB_BASE_IMAGE ;;
+  *) echo "host-up.sh: unknown kind $kind (brain, body, outsider, plain)" >&2; exit 2 ;;
 esac
-image=${kind_args[-1]}
 # A running host is reused only when it runs the image wanted now (images change with their inputs).
 if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$name" 2>/dev/null)" != "true $image" ]]; then
   docker rm -f -v "$name" >/dev/null 2>&1 || true
@@ -28,7 +31,7 @@ if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$name" 2>/dev
   docker run -d --name "$name" --hostname "$name" \
     --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-    --label "ai-stack-lab.owner=$root" "$@" "${kind_args[@]}" /lib/systemd/systemd >/dev/null
+    --label "ai-stack-lab.owner=$root" --label "ai-stack-lab.kind=$kind" "${kind_args[@]}" "$@" "$image" /lib/systemd/systemd >/dev/null
 fi
 
 # The host key is made at first boot (ssh-host-keys.service): wait for sshd, bounded.
