@@ -62,7 +62,7 @@ def test_provision_is_idempotent_and_builds_the_brain(account):
         assert alarm["AlarmActions"][0].endswith(":ai-chatbot-prod-alarms")
     billing = moto.client("cloudwatch", "us-east-1").describe_alarms()["MetricAlarms"]
     assert [(a["Namespace"], a["MetricName"], a["Threshold"]) for a in billing] == [("AWS/Billing", "EstimatedCharges", 90.0)]
-    assert "estimated USD/day: brain 2.87" in flat(first)
+    assert "estimated USD/day: 1 x (brain 2.87" in flat(first)
 
 
 def test_check_mode_on_a_fresh_account_changes_nothing(account):

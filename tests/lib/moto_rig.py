@@ -46,7 +46,9 @@ def moto_server(log_path: Path) -> Iterator[Moto]:
     port = free_port()
     with open(log_path, "wb") as log:
         # AWS's managed policies (CloudWatchAgentServerPolicy, ...) exist only when moto loads them.
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        # moto_server_aws.py: moto's server, with the ALB attributes AWS always returns.
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("moto_server_aws.py")),
+                                 "-H", "127.0.0.1", "-p", str(port)],
                                 stdout=log, stderr=subprocess.STDOUT,
                                 env=dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true"))
         url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,130 @@
+"""aws_stack_brain_count on moto: brains behind an internal load balancer, scaled out and in, and torn down."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from conftest import changed, flat, playbook
+
+PORT = 11434
+
+
+def converge(moto, count: int, subnets: list[str], **extra):
+    return playbook(moto, "provision", "-e", json.dumps(
+        {"aws_stack_brain_count": count, "aws_stack_brain_subnet_ids": subnets, **extra}))
+
+
+def second_zone_subnet(account) -> str:
+    ec2 = account.moto.client("ec2")
+    (first,) = ec2.describe_subnets(SubnetIds=[account.subnet_id])["Subnets"]
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    other = next(z for z in zones if z != first["AvailabilityZone"])
+    return ec2.create_subnet(VpcId=account.vpc_id, CidrBlock="10.20.2.0/24", AvailabilityZone=other)["Subnet"]["SubnetId"]
+
+
+def live_brains(ec2) -> list[dict]:
+    return [i for r in ec2.describe_instances(Filters=[
+        {"Name": "tag:Role", "Values": ["brain"]},
+        {"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"] for i in r["Instances"]]
+
+
+def tags(resource: dict) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def group(ec2, name: str) -> dict | None:
+    found = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+    return found[0] if found else None
+
+
+def ollama_sources(sg: dict) -> list[str]:
+    (rule,) = [p for p in sg["IpPermissions"] if p.get("FromPort") == PORT]
+    assert rule["IpRanges"] == [] and rule.get("Ipv6Ranges", []) == []
+    return [g["GroupId"] for g in rule["UserIdGroupPairs"]]
+
+
+def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account):
+    moto = account.moto
+    ec2, elb = moto.client("ec2"), moto.client("elbv2")
+    subnets = [account.subnet_id, second_zone_subnet(account)]
+    for count in (1, 2, 3, 2, 1):
+        first = converge(moto, count, subnets)
+        assert first.returncode == 0, f"count {count}: " + flat(first)[-3000:]
+        again = converge(moto, count, subnets)
+        assert again.returncode == 0, flat(again)[-3000:]
+        assert changed(again) == 0, f"count {count}: the re-run changed something\n" + flat(again)[-4000:]
+
+        brains = live_brains(ec2)
+        names = sorted(tags(b)["Name"] for b in brains)
+        assert names == sorted(["ai-chatbot-prod-brain"] + [f"ai-chatbot-prod-brain-{i}" for i in range(2, count + 1)])
+        assert {b["SubnetId"] for b in brains} == set(subnets[:count])
+        body = ec2.describe_instances(InstanceIds=[account.body_id])["Reservations"][0]["Instances"][0]
+        brain_sg = group(ec2, "ai-chatbot-prod-brain")
+        load_balancers = [lb for lb in elb.describe_load_balancers()["LoadBalancers"]
+                          if lb["LoadBalancerName"] == "ai-chatbot-prod-brains"]
+        alarms = {a["AlarmName"] for a in moto.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+        assert {f"{name}-cpu" for name in names} <= alarms
+        assert len([a for a in alarms if a.endswith("-cpu")]) == count
+
+        if count == 1:
+            assert load_balancers == []
+            assert group(ec2, "ai-chatbot-prod-lb") is None
+            assert ollama_sources(brain_sg) == [account.body_sg]
+            assert "AiBaseUrl" not in tags(body)
+            assert "AiAllowedClients" not in tags(brains[0])
+            continue
+
+        (lb,) = load_balancers
+        assert lb["Scheme"] == "internal"
+        attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(
+            LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
+        assert int(attributes["idle_timeout.timeout_seconds"]) > 30  # above the backend's AI_TIMEOUT
+        (listener,) = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+        assert (listener["Protocol"], listener["Port"]) == ("HTTP", PORT)
+        (target_group,) = elb.describe_target_groups(Names=["ai-chatbot-prod-brains"])["TargetGroups"]
+        assert target_group["HealthCheckPath"] == "/api/ps"
+        tg_attributes = {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(
+            TargetGroupArn=target_group["TargetGroupArn"])["Attributes"]}
+        assert tg_attributes["load_balancing.algorithm.type"] == "least_outstanding_requests"
+        targets = elb.describe_target_health(TargetGroupArn=target_group["TargetGroupArn"])["TargetHealthDescriptions"]
+        assert sorted(t["Target"]["Id"] for t in targets) == sorted(b["InstanceId"] for b in brains)
+        # body SG -> load balancer SG -> brain SG, the Ollama port only.
+        lb_sg = group(ec2, "ai-chatbot-prod-lb")
+        assert lb["SecurityGroups"] == [lb_sg["GroupId"]]
+        assert ollama_sources(lb_sg) == [account.body_sg]
+        assert ollama_sources(brain_sg) == [lb_sg["GroupId"]]
+        # Read from AWS by the inventory: the body calls the load balancer, the brains admit its subnets.
+        assert tags(body)["AiBaseUrl"] == f"http://{lb['DNSName']}:{PORT}"
+        assert {tags(b)["AiAllowedClients"] for b in brains} == {"10.20.1.0/24 10.20.2.0/24"}
+        assert "load balancer " + lb["DNSName"] in flat(first)
+        assert f"estimated USD/day: {count} x (brain 2.87" in flat(first) and "+ load balancer 0.80" in flat(first)
+
+    teardown = playbook(moto, "teardown")
+    assert teardown.returncode == 0, flat(teardown)[-3000:]
+    assert live_brains(ec2) == []
+    assert elb.describe_load_balancers()["LoadBalancers"] == []
+    assert elb.describe_target_groups()["TargetGroups"] == []
+    assert [g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]
+            if g["GroupName"].startswith("ai-chatbot-prod")] == []
+    assert moto.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+def test_a_load_balancer_in_one_zone_is_refused_before_anything_changes(account):
+    result = converge(account.moto, 2, [])
+    assert result.returncode != 0
+    assert ("aws_stack_brain_count is 2, which puts an Application Load Balancer in front of the brains, and an ALB "
+            "needs subnets in at least two Availability Zones") in flat(result), flat(result)[-3000:]
+    assert live_brains(account.moto.client("ec2")) == []
+
+
+def test_a_count_that_spends_the_budget_before_its_end_date_is_refused(account):
+    end = (datetime.date.today() + datetime.timedelta(days=29)).isoformat()
+    subnets = [account.subnet_id, second_zone_subnet(account)]
+    result = converge(account.moto, 3, subnets, aws_stack_budget_end_date=end, aws_stack_budget_usd=90)
+    assert result.returncode != 0
+    assert "3 brain(s) cost about 10.31 USD a day" in flat(result), flat(result)[-3000:]
+    assert f"until {end}, more than aws_stack_budget_usd (90)" in flat(result)
+    assert live_brains(account.moto.client("ec2")) == []
+    allowed = converge(account.moto, 1, subnets, aws_stack_budget_end_date=end, aws_stack_budget_usd=200)
+    assert allowed.returncode == 0, flat(allowed)[-3000:]
