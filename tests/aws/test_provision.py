@@ -33,7 +33,7 @@ def test_provision_is_idempotent_and_builds_the_brain(account):
     volume = ec2.describe_volumes(VolumeIds=[mapping["Ebs"]["VolumeId"]])["Volumes"][0]
     assert (volume["Size"], volume["VolumeType"], volume["Encrypted"]) == (30, "gp3", True)
     assert brain["IamInstanceProfile"]["Arn"].endswith("/ai-chatbot-prod-brain")
-    assert f"private IP {brain['PrivateIpAddress']}" in first.stdout
+    assert f"private IP {brain['PrivateIpAddress']}" in flat(first)
 
     # The Ollama port admits the body's security group, and nothing else.
     (sg,) = ec2.describe_security_groups(GroupIds=[brain["SecurityGroups"][0]["GroupId"]])["SecurityGroups"]
