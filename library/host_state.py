@@ -119,11 +119,8 @@ options:
         host's total memory from C(/proc/meminfo) in RV(memory_total_bytes).
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+extends_documentation_fragment:
+  - read_only
 """
 
 EXAMPLES = r"""
@@ -223,17 +220,25 @@ def _attributes(path, st, want, found):
         found.append((path, f"{path}: group is {_name(grp.getgrgid, st.st_gid)}, not {want['group']}"))
 
 
+def _stat_as(path, is_kind, kind, found):
+    """The path's lstat when it exists and is a `kind`; otherwise None, with the difference recorded."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        found.append((path, f"{path}: missing"))
+        return None
+    if not is_kind(st.st_mode):
+        found.append((path, f"{path}: not a {kind}"))
+        return None
+    return st
+
+
 def file_differences(wanted):
     found = []
     for want in wanted:
         path = want["path"]
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            found.append((path, f"{path}: missing"))
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            found.append((path, f"{path}: not a regular file"))
+        st = _stat_as(path, stat.S_ISREG, "regular file", found)
+        if st is None:
             continue
         if want.get("checksum"):
             # SHA-1 because that is what Ansible's hash('sha1') and stat report; not for security.
@@ -266,16 +271,9 @@ def link_differences(wanted):
 def directory_differences(wanted):
     found = []
     for want in wanted:
-        path = want["path"]
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            found.append((path, f"{path}: missing"))
-            continue
-        if not stat.S_ISDIR(st.st_mode):
-            found.append((path, f"{path}: not a directory"))
-            continue
-        _attributes(path, st, want, found)
+        st = _stat_as(want["path"], stat.S_ISDIR, "directory", found)
+        if st is not None:
+            _attributes(want["path"], st, want, found)
     return found
 
 

@@ -27,11 +27,8 @@ options:
       name: {description: Key of this probe in RV(answers)., type: str, required: true}
       url: {description: The http(s) URL to GET., type: str, required: true}
       timeout: {description: Seconds to wait for the answer., type: float, default: 5}
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+extends_documentation_fragment:
+  - read_only
 """
 
 EXAMPLES = r"""

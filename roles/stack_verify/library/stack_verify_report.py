@@ -27,8 +27,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: The report is written in check mode too; it describes the stack and changes nothing in it.
   diff_mode:
     support: none
+    description: The report is a new file every run; no diff is shown.
 """
 
 EXAMPLES = r"""
