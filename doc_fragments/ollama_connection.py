@@ -6,6 +6,8 @@ The options are module_utils/ollama_api.connection_argument_spec.
 
 class ModuleDocFragment:
     DOCUMENTATION = r"""
+author:
+  - AI stack maintainers
 options:
   url:
     description: Base URL of the Ollama server.

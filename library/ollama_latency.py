@@ -16,8 +16,6 @@ description:
     to be loaded.
   - Reports figures only; comparing them with objectives is left to the playbook. Never changes anything.
 version_added: "1.0.0"
-author:
-  - AI stack maintainers
 extends_documentation_fragment:
   - ollama_connection
 options:

@@ -16,8 +16,6 @@ description:
   - With O(state=absent), deletes the model when it is listed.
   - In check mode nothing is pulled, created or deleted; the result says what would change.
 version_added: "1.0.0"
-author:
-  - AI stack maintainers
 extends_documentation_fragment:
   - ollama_connection
 options:

@@ -15,8 +15,6 @@ description:
     so the module can gate a play right after Ollama (re)starts.
   - Read-only; it runs in check mode too.
 version_added: "1.0.0"
-author:
-  - AI stack maintainers
 extends_documentation_fragment:
   - ollama_connection
 options:

@@ -17,8 +17,6 @@ description:
   - A warm-up's keep-alive only lasts until the next request that sends none; keep models warm
     server-wide with C(OLLAMA_KEEP_ALIVE) and use this module to load them now.
 version_added: "1.0.0"
-author:
-  - AI stack maintainers
 extends_documentation_fragment:
   - ollama_connection
 options:
