@@ -96,6 +96,7 @@ def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account)
         assert ollama_sources(brain_sg) == [lb_sg["GroupId"]]
         # Read from AWS by the inventory: the body calls the load balancer, the brains admit its subnets.
         assert tags(body)["AiBaseUrl"] == f"http://{lb['DNSName']}:{PORT}"
+        # Sorted, so that the tag does not change between runs whatever order AWS lists the subnets in.
         assert {tags(b)["AiAllowedClients"] for b in brains} == {"10.20.1.0/24 10.20.2.0/24"}
         assert "load balancer " + lb["DNSName"] in flat(first)
         assert f"estimated USD/day: {count} x (brain 2.87" in flat(first) and "+ load balancer 0.80" in flat(first)
