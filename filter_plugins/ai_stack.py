@@ -119,6 +119,12 @@ def ollama_warmup_request(model, keep_alive, options=None) -> dict:
     return ollama_api.warmup_request(model, keep_alive, options)
 
 
+def ollama_models_to_warm(running, models, keep_alive, context_length=None, options=None) -> dict:
+    """Each wanted model that /api/ps does not show loaded as wanted, with the reason (ollama_warmup's own test)."""
+    return ollama_api.models_to_warm(list(running or []), list(models or []), keep_alive,
+                                     ollama_api.warm_context_length(int(context_length or 0), options))
+
+
 def ai_stack_with_checksums(entries, contents) -> list[dict]:
     """Each wanted file (path, mode, ...) with the SHA-1 of its wanted content, as host_state compares it.
 
@@ -391,5 +397,6 @@ class FilterModule:
             "ai_stack_with_checksums": ai_stack_with_checksums,
             "ollama_model_ref": ollama_model_ref,
             "ollama_warmup_request": ollama_warmup_request,
+            "ollama_models_to_warm": ollama_models_to_warm,
             "ollama_memory_needs": ollama_memory_needs,
         }

@@ -101,6 +101,15 @@ version:
   returned: when the server answered
   type: str
   sample: 0.34.2
+running:
+  description:
+    - The models C(/api/ps) shows loaded, asked once the server answered (in the same call, so a role can
+      tell from this result whether its warm models are loaded as it wants them without another round trip).
+    - Empty when the server answered C(/api/tags) but not C(/api/ps).
+  returned: when the server answered
+  type: list
+  elements: dict
+  sample: [{"name": "gemma3:4b", "expires_at": "2318-01-01T00:00:00Z", "context_length": 4096}]
 """
 
 import time
@@ -187,6 +196,11 @@ def main():
             result["version"] = client.request("GET", "/api/version").get("version", "")
         except OllamaError:
             result["version"] = ""
+        try:
+            result["running"] = [{k: m.get(k) for k in ("name", "model", "expires_at", "context_length", "size")}
+                                 for m in client.running()]
+        except OllamaError:
+            result["running"] = []
     if missing or not answered:
         module.fail_json(msg=_failure_message(client.base_url, wanted, missing, seen, p["timeout"],
                                               last_error, answered), **result)

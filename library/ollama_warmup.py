@@ -81,29 +81,11 @@ from ansible.module_utils.ollama_api import (
     normalize_model_name,
     ollama_module,
     OllamaError,
+    running_by_name,
+    warm_context_length,
+    warm_reason,
     warmup_request,
 )
-
-_FOREVER_YEAR = 2200  # Ollama reports a model kept forever as expiring centuries from now
-
-
-def keeps_forever(keep_alive):
-    text = str(keep_alive).strip()
-    return text.startswith("-")
-
-
-def running_by_name(client):
-    return {normalize_model_name(m.get("name") or m.get("model")): m for m in client.running()}
-
-
-def reason_to_load(entry, want_forever, context_length):
-    if entry is None:
-        return "not loaded"
-    if context_length and entry.get("context_length") and int(entry["context_length"]) != context_length:
-        return "loaded with context length %s, clients use %s" % (entry["context_length"], context_length)
-    if want_forever and int(str(entry.get("expires_at", "0000"))[:4] or 0) < _FOREVER_YEAR:
-        return "loaded with expiry %s instead of forever" % entry.get("expires_at")
-    return None
 
 
 def main():
@@ -115,15 +97,14 @@ def main():
         timeout=dict(type="int", default=600),
     ))
     p = module.params
-    want_forever = keeps_forever(p["keep_alive"])
-    context_length = p["context_length"] or p["options"].get("num_ctx")
+    context_length = warm_context_length(p["context_length"], p["options"])
     loaded = []
     try:
         models = [normalize_model_name(m) for m in p["models"]]
         client = client_for(p, 60)
-        running = running_by_name(client)
+        running = running_by_name(client.running())
         for name in models:
-            reason = reason_to_load(running.get(name), want_forever, context_length)
+            reason = warm_reason(running.get(name), p["keep_alive"], context_length)
             if reason is None:
                 continue
             item = {"name": name, "reason": reason}
@@ -131,14 +112,14 @@ def main():
                 answer = client.generate(warmup_request(name, p["keep_alive"], p["options"]), timeout=p["timeout"])
                 item["load_seconds"] = round(answer.get("load_duration", 0) / 1e9, 2)
             loaded.append(item)
-        running = running_by_name(client)
+        running = running_by_name(client.running())
     except (ValueError, OllamaError) as exc:
         module.fail_json(msg=str(exc), loaded=loaded)
 
     summary = [{k: m.get(k) for k in ("name", "expires_at", "context_length", "size")} for m in running.values()]
     if not module.check_mode:
         for name in models:
-            left = reason_to_load(running.get(name), want_forever, context_length)
+            left = warm_reason(running.get(name), p["keep_alive"], context_length)
             if left:
                 module.fail_json(msg="%s was loaded but /api/ps shows it %s; check OLLAMA_MAX_LOADED_MODELS, the host's "
                                      "free memory and journalctl -u ollama." % (name, left), loaded=loaded, running=summary)

@@ -105,6 +105,49 @@ def warmup_request(model: str, keep_alive: Any, options: Optional[Dict[str, Any]
     return {"model": model, "prompt": "", "keep_alive": keep_alive, "options": dict(options or {})}
 
 
+# Ollama reports a model kept forever (keep_alive < 0) as expiring centuries from now.
+_FOREVER_YEAR = 2200
+
+
+def keeps_forever(keep_alive: Any) -> bool:
+    """A negative keep-alive ("-1", "-1m", -1) keeps a model loaded until the server stops."""
+    return str(keep_alive).strip().startswith("-")
+
+
+def running_by_name(running: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """/api/ps entries keyed by the name /api/tags would list."""
+    return {normalize_model_name(m.get("name") or m.get("model")): m for m in running or []}
+
+
+def warm_reason(entry: Optional[Dict[str, Any]], keep_alive: Any, context_length: Optional[int]) -> Optional[str]:
+    """Why a model must be loaded again (None when /api/ps shows it as the clients will use it)."""
+    if entry is None:
+        return "not loaded"
+    if context_length and entry.get("context_length") and int(entry["context_length"]) != int(context_length):
+        return "loaded with context length %s, clients use %s" % (entry["context_length"], context_length)
+    if keeps_forever(keep_alive) and int(str(entry.get("expires_at", "0000"))[:4] or 0) < _FOREVER_YEAR:
+        return "loaded with expiry %s instead of forever" % entry.get("expires_at")
+    return None
+
+
+def warm_context_length(context_length: Optional[int], options: Optional[Dict[str, Any]] = None) -> Optional[int]:
+    """The context length the clients load with: the explicit one, else the options' num_ctx, else unknown."""
+    value = context_length or (options or {}).get("num_ctx")
+    return int(value) if value else None
+
+
+def models_to_warm(running: List[Dict[str, Any]], models: List[str], keep_alive: Any,
+                   context_length: Optional[int]) -> Dict[str, str]:
+    """Each wanted model that is not loaded as wanted, with the reason."""
+    by_name = running_by_name(running)
+    reasons = {}
+    for name in (normalize_model_name(m) for m in models):
+        reason = warm_reason(by_name.get(name), keep_alive, context_length)
+        if reason:
+            reasons[name] = reason
+    return reasons
+
+
 def validate_base_url(url: str) -> str:
     parsed = urlparse(url or "")
     if parsed.scheme not in ("http", "https") or not parsed.hostname:

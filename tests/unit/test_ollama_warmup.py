@@ -86,3 +86,26 @@ def test_unreachable_server_fails_with_the_url():
     result = warmup(url)
     assert result.failed
     assert url in result["msg"]
+
+
+# The brain role skips this module when the API wait's /api/ps says every warm
+# model is loaded as wanted: that filter must decide as the module does.
+@pytest.mark.parametrize(("load", "wanted"), [
+    (None, {}),
+    ({"keep_alive": "24h"}, {}),
+    ({"keep_alive": -1, "options": {"num_ctx": 2048}}, {"context_length": 4096}),
+    ({"keep_alive": -1, "options": {"num_ctx": 4096}}, {"context_length": 4096}),
+    ({"keep_alive": -1}, {}),
+])
+def test_the_roles_skip_filter_decides_as_the_module_does(double, load, wanted):
+    import ollama_model_wait
+    from test_model_refs import filters
+
+    double.pull("gemma3:1b")
+    if load is not None:
+        double.api("POST", "/api/generate", {"model": "gemma3:1b", "prompt": "", **load})
+    running = run_module(ollama_model_wait, {"url": double.url, "models": [], "timeout": 5})["running"]
+    to_warm = filters.ollama_models_to_warm(running, ["gemma3:1b"], "-1", wanted.get("context_length"))
+    result = warmup(double.url, check_mode=True, **wanted)
+    assert sorted(to_warm) == [m["name"] for m in result["loaded"]]
+    assert list(to_warm.values()) == [m["reason"] for m in result["loaded"]]
