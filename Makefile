@@ -5,7 +5,7 @@ VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: venv host test demo demo-clean clean
+.PHONY: venv host test demo demo-two-brains demo-clean clean
 
 ## venv: the virtual environment from the pinned requirements, rebuilt only when they change
 venv: $(VENV)/.installed
@@ -28,6 +28,10 @@ test: venv host
 ## demo: the local lab (brain and body as systemd containers, registry, release mirror)
 demo: venv host
 	@tests/lab/demo.sh up
+
+## demo-two-brains: the demo plus a second brain behind HAProxy (rolling upgrades, bench/load.py)
+demo-two-brains: demo
+	@tests/lab/demo.sh scale-out
 
 ## demo-clean: remove every lab container, network and volume the demo made
 demo-clean:

@@ -125,6 +125,16 @@ def ollama_models_to_warm(running, models, keep_alive, context_length=None, opti
                                      ollama_api.warm_context_length(int(context_length or 0), options))
 
 
+def ai_stack_lb_target(description, names_by_instance) -> dict:
+    """One ALB target's health (elb_target_group_info) in brain_lb_servers' form; the ALB counts no requests here."""
+    target = description.get("target") or {}
+    health = description.get("target_health") or {}
+    state = str(health.get("state") or "unknown")
+    return {"name": (names_by_instance or {}).get(target.get("id"), target.get("id")), "status": state,
+            "healthy": state == "healthy", "in_flight": -1, "requests": -1,
+            "check": health.get("reason") or "", "check_desc": health.get("description") or ""}
+
+
 def ai_stack_with_checksums(entries, contents) -> list[dict]:
     """Each wanted file (path, mode, ...) with the SHA-1 of its wanted content, as host_state compares it.
 
@@ -395,6 +405,7 @@ class FilterModule:
             "ai_stack_duration_seconds": ollama_duration_seconds,
             "ai_stack_brain_url": ai_stack_brain_url,
             "ai_stack_with_checksums": ai_stack_with_checksums,
+            "ai_stack_lb_target": ai_stack_lb_target,
             "ollama_model_ref": ollama_model_ref,
             "ollama_warmup_request": ollama_warmup_request,
             "ollama_models_to_warm": ollama_models_to_warm,

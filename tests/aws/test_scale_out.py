@@ -73,6 +73,7 @@ def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account)
             assert ollama_sources(brain_sg) == [account.body_sg]
             assert "AiBaseUrl" not in tags(body)
             assert "AiAllowedClients" not in tags(brains[0])
+            assert "AiTargetGroup" not in tags(brains[0])
             continue
 
         (lb,) = load_balancers
@@ -98,6 +99,8 @@ def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account)
         assert tags(body)["AiBaseUrl"] == f"http://{lb['DNSName']}:{PORT}"
         # Sorted, so that the tag does not change between runs whatever order AWS lists the subnets in.
         assert {tags(b)["AiAllowedClients"] for b in brains} == {"10.20.1.0/24 10.20.2.0/24"}
+        # ...and the target group that roles/brain_lb drains and admits them in (rolling upgrades).
+        assert {tags(b)["AiTargetGroup"] for b in brains} == {"ai-chatbot-prod-brains"}
         assert "load balancer " + lb["DNSName"] in flat(first)
         assert f"estimated USD/day: {count} x (brain 2.87" in flat(first) and "+ load balancer 0.80" in flat(first)
 

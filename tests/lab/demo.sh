@@ -5,6 +5,8 @@
 # hostvars; then the same site.yml a user runs against AWS, verify included.
 #   demo.sh up      bring the lab up (or reuse it) and converge it with site.yml
 #   demo.sh hosts   only the hosts, as the team left them by hand (no site.yml)
+#   demo.sh scale-out [options]   add a second brain and HAProxy in front of both
+#                   (the lab's stand-in for the ALB), then converge with site.yml
 #   demo.sh play PLAYBOOK [options]   any playbook against the lab (with its LAB_* settings)
 #   demo.sh down    remove every container, volume and network the lab made
 set -euo pipefail
@@ -58,8 +60,29 @@ down() {
   echo "lab removed (containers, volumes, registry, mirror, network)"
 }
 
+# Two brains behind HAProxy, as aws_stack_brain_count=2 puts them behind an
+# ALB: the new brain is a fresh host (a new instance), the load balancer a
+# plain one that roles/brain_lb installs HAProxy on.
+scale_out() {
+  local lab_env
+  lab_env=$("$root/tests/lib/lab-services.sh" up)
+  eval "$lab_env"
+  host_up demo-brain-2 brain brain
+  host_up demo-lb lb lb
+  echo "== site.yml with two brains behind the load balancer"
+  ansible-playbook -i "$inventory" "$root/site.yml" "$@"
+  cat <<EOF
+
+Two brains serve behind HAProxy (demo-lb); the body calls the load balancer. Next:
+  upgrade      tests/lab/demo.sh play playbooks/rolling_upgrade.yml -e ollama_brain_version=0.32.3
+  load         .venv/bin/python bench/load.py --help
+  clean up     make demo-clean
+EOF
+}
+
 case "${1:-up}" in
   up) shift || true; up "$@" ;;
+  scale-out) shift; scale_out "$@" ;;
   hosts) hosts ;;
   play)
     shift
@@ -68,5 +91,5 @@ case "${1:-up}" in
     ansible-playbook -i "$inventory" "$@"
     ;;
   down) down ;;
-  *) echo "usage: demo.sh up [ansible-playbook options] | hosts | play PLAYBOOK [options] | down" >&2; exit 2 ;;
+  *) echo "usage: demo.sh up [ansible-playbook options] | hosts | scale-out [options] | play PLAYBOOK [options] | down" >&2; exit 2 ;;
 esac

@@ -4,7 +4,7 @@
 # (from the image), the lab's key authorized for ubuntu (what cloud-init does
 # with the instance's key pair), and its host key recorded in the lab's
 # known_hosts under each of its addresses.
-#   host-up.sh NAME brain|body|outsider|plain [docker run options: network, --ip, labels, --memory, --tmpfs]
+#   host-up.sh NAME brain|body|lb|outsider|plain [docker run options: network, --ip, labels, --memory, --tmpfs]
 # The one definition of the lab's host kinds (image, capabilities, mounts):
 # the demo lab and every molecule scenario (molecule/resources/playbooks/create.yml)
 # start their hosts with it. Options given after the kind override its defaults.
@@ -21,8 +21,11 @@ case "$kind" in
   brain) kind_args=("${caps[@]}" --memory 7800m -v /sys/fs/cgroup:/sys/fs/cgroup:ro) image=$LAB_BASE_IMAGE ;;
   # The inner engine's storage on a real filesystem (overlay on overlay does not mount).
   body) kind_args=("${caps[@]}" --memory 2g -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker) image=$LAB_BODY_IMAGE ;;
+  # HAProxy in front of the brains (roles/brain_lb installs it from Debian's
+  # packages); its unit's sandboxing needs the capabilities a real host has.
+  lb) kind_args=("${caps[@]}" --memory 512m -v /sys/fs/cgroup:/sys/fs/cgroup:ro) image=$LAB_BASE_IMAGE ;;
   outsider|plain) kind_args=(--memory 512m -v /sys/fs/cgroup:/sys/fs/cgroup:ro) image=$LAB_BASE_IMAGE ;;
-  *) echo "host-up.sh: unknown kind $kind (brain, body, outsider, plain)" >&2; exit 2 ;;
+  *) echo "host-up.sh: unknown kind $kind (brain, body, lb, outsider, plain)" >&2; exit 2 ;;
 esac
 # A running host is reused only when it runs the image wanted now (images change with their inputs).
 if [[ "$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$name" 2>/dev/null)" != "true $image" ]]; then
