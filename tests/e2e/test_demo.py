@@ -3,7 +3,8 @@ ubuntu with sudo, converged by the same site.yml as on AWS, verified, re-run wit
 nothing changed, checked for drift in check mode, redeployed by the team's pipeline,
 drilled, and removed.
 
-Tests run in file order on one lab (converging it is the slow part). The Debian
+Tests run in file order on one lab (converging it is the slow part), which
+test_scale_out_lab.py then scales out. The Debian
 release of the hosts comes from LAB_DEBIAN_SUITE (bookworm or trixie).
 """
 
@@ -23,19 +24,15 @@ INVENTORY = PROJECT / "tests" / "lab" / "inventory"
 
 
 @pytest.fixture(scope="module")
-def fresh_check():
+def fresh_check(demo_lab_removed_at_the_end):
     """The hand-built lab, before Ansible, and `site.yml --check --diff` on it.
 
-    The lab is removed after the module, whatever happened.
+    The lab is removed at the end of the run, whatever happened (tests/e2e/conftest.py).
     """
     lab_env(refresh=True)
-    try:
-        hosts = run(DEMO, "hosts")
-        assert hosts.returncode == 0, (hosts.stdout + hosts.stderr)[-4000:]
-        yield run(DEMO, "play", "site.yml", "--check", "--diff")
-    finally:
-        down = run(DEMO, "down", timeout=300)
-        assert down.returncode == 0, down.stderr
+    hosts = run(DEMO, "hosts")
+    assert hosts.returncode == 0, (hosts.stdout + hosts.stderr)[-4000:]
+    return run(DEMO, "play", "site.yml", "--check", "--diff")
 
 
 @pytest.fixture(scope="module")

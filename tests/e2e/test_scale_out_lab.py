@@ -1,0 +1,171 @@
+"""Scale-out end to end in the lab: the converged demo gets a second brain and HAProxy
+in front of both (the lab's stand-in for the ALB, tests/lab/demo.sh scale-out), then
+rolling upgrades run while users' requests flow through the body.
+
+Runs after test_demo.py on its lab (or brings the demo up itself when run alone);
+tests run in file order. The brains run the double's m7i-flex-large profile, so a
+request takes seconds and a drain has requests in flight to wait for.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from lab_rig import PROJECT, VENV_BIN, address, lab_env, recap, run, sh
+
+DEMO = PROJECT / "tests" / "lab" / "demo.sh"
+UPGRADE_REPORT = PROJECT / "reports" / "rolling-upgrade.json"
+VERIFY_REPORT = PROJECT / "reports" / "verify-demo-body.json"
+BRAINS = {"demo-brain", "demo-brain-2"}
+# The lab mirror's releases (tests/lib/lab-services.sh): the demo runs the default, 0.34.2.
+OTHER_VERSION = "0.32.3"
+DEFAULT_VERSION = "0.34.2"
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def scaled_out(demo_lab_removed_at_the_end):
+    env = lab_env()
+    if run("docker", "inspect", "-f", "{{.State.Running}}", "demo-body").stdout.strip() != "true":
+        up = run(DEMO, "up")
+        assert up.returncode == 0, output(up)[-4000:]
+    result = run(DEMO, "scale-out", env=env)
+    assert result.returncode == 0, output(result)[-6000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def network(scaled_out) -> str:
+    return lab_env()["LAB_NETWORK"]
+
+
+def brain_version(brain: str) -> str:
+    result = sh(brain, "readlink -f /usr/local/bin/ollama")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def haproxy_servers() -> dict[str, str]:
+    """Each brain's status as HAProxy's runtime API reports it (read on the load balancer)."""
+    result = sh("demo-lb", "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); "
+                           "s.connect('/run/haproxy/admin.sock'); s.sendall(b'show stat\\n'); "
+                           "print(b''.join(iter(lambda: s.recv(65536), b'')).decode())\"")
+    assert result.returncode == 0, result.stderr
+    rows = csv.DictReader(result.stdout.lstrip("# ").splitlines())
+    return {r["svname"]: r["status"] for r in rows if r["pxname"] == "ollama_brains" and r["svname"] in BRAINS}
+
+
+@contextmanager
+def users_asking(network: str):
+    """bench/load.py through the body's tunnel, as users reach the backend, until the block ends.
+
+    Bounded twice: it stops by itself after 600 s, and SIGINT ends it once the block is done.
+    """
+    body = address("demo-body", network)
+    token_file = Path(lab_env()["LAB_SECRETS_DIR"]) / "api-token"
+    load = subprocess.Popen([str(VENV_BIN / "python"), str(PROJECT / "bench" / "load.py"), "backend",
+                             "--url", f"http://{body}:8080", "--token-file", str(token_file),
+                             "--clients", "2", "--seconds", "600", "--timeout", "60", "--json"],
+                            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    summary: dict = {}
+    try:
+        yield summary
+    finally:
+        load.send_signal(signal.SIGINT)
+        out, err = load.communicate(timeout=120)
+        assert load.returncode == 0, err
+        summary.update(json.loads(out))
+
+
+def upgrade(version: str, *extra: str) -> subprocess.CompletedProcess:
+    return run(VENV_BIN / "ansible-playbook", "-i", PROJECT / "tests" / "lab" / "inventory",
+               PROJECT / "playbooks" / "rolling_upgrade.yml", "-e", f"ollama_brain_version={version}", *extra)
+
+
+def test_two_brains_serve_behind_the_load_balancer_and_verify_green(scaled_out, network):
+    hosts = recap(output(scaled_out))
+    assert {"demo-brain", "demo-brain-2", "demo-lb", "demo-body"} <= set(hosts)
+    assert all(h["failed"] == 0 and h["unreachable"] == 0 for h in hosts.values()), hosts
+    checks = {c["name"]: c for c in json.loads(VERIFY_REPORT.read_text())["checks"]}
+    for brain in sorted(BRAINS):
+        assert checks[f"brain {brain} healthy behind the load balancer"]["status"] == "OK", checks
+    (lb_row,) = [c for c in checks.values() if c["name"].startswith("load balancer:")]
+    assert lb_row["status"] == "OK", lb_row
+    # The body calls the load balancer, and only the load balancer reaches the brains.
+    lb = address("demo-lb", network)
+    running = sh("demo-body", "docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' talent-api"
+                              " | grep '^AI_BASE_URL='").stdout.split()
+    assert running == [f"AI_BASE_URL=http://{lb}:11434"], running
+    for brain in sorted(BRAINS):
+        direct = sh("demo-body", f"curl -sS --max-time 3 http://{address(brain, network)}:11434/api/version")
+        assert direct.returncode != 0, f"the body reached {brain} past the load balancer: {direct.stdout}"
+    through_lb = sh("demo-body", f"curl -fsS --max-time 10 http://{lb}:11434/api/version")
+    assert through_lb.returncode == 0, through_lb.stderr
+    # The outsider is refused by the load balancer, as by the ALB's security group.
+    assert sh("demo-outsider", f"curl -sS --max-time 3 http://{lb}:11434/api/version").returncode != 0
+
+
+def test_a_second_run_with_two_brains_changes_nothing(scaled_out):
+    result = run(DEMO, "play", "site.yml")
+    hosts = recap(output(result))
+    assert result.returncode == 0, output(result)[-4000:]
+    assert {name: h["changed"] for name, h in hosts.items()} == {name: 0 for name in hosts}, output(result)[-4000:]
+
+
+def test_a_rolling_upgrade_under_load_fails_no_request(scaled_out, network):
+    assert {brain_version(b) for b in BRAINS} == {f"/opt/ollama/{DEFAULT_VERSION}/bin/ollama"}
+    with users_asking(network) as load:
+        result = upgrade(OTHER_VERSION)
+    log = output(result)
+    assert result.returncode == 0, log[-6000:]
+    assert load["failed"] == 0, load
+    assert load["requests"] >= 4 and load["answered_by"] == {"ollama": load["requests"]}, load
+    assert {brain_version(b) for b in BRAINS} == {f"/opt/ollama/{OTHER_VERSION}/bin/ollama"}
+    report = json.loads(UPGRADE_REPORT.read_text())
+    assert report["brains"] == {b: {"status": "upgraded", "version": OTHER_VERSION} for b in BRAINS}, report
+    # One brain at a time: each was drained, proved warm and only then admitted.
+    order = [line for line in log.splitlines() if line.startswith("TASK [") and any(
+        key in line for key in ("Stop sending the brain new requests", "Refuse to admit a brain whose warm models",
+                                "Let HAProxy send the brain requests again"))]
+    assert len(order) == 6 and all("Stop sending" in order[i] and "Refuse to admit" in order[i + 1]
+                                   and "Let HAProxy" in order[i + 2] for i in (0, 3)), order
+    assert haproxy_servers() == {b: "UP" for b in BRAINS}
+
+
+def test_a_brain_that_fails_its_upgrade_stops_the_rollout_with_the_other_serving(scaled_out, network):
+    # The first brain of the roll-out gets a release that crashes when it loads the model.
+    crash = ('{"ollama_brain_environment": "{{ {\'OLLAMA_DOUBLE_PROFILE\': \'m7i-flex-large\'} | combine('
+             '{\'OLLAMA_DOUBLE_CRASH_ON_LOAD\': \'1\'} if inventory_hostname == ansible_play_hosts_all[0] else {}) }}"}')
+    with users_asking(network) as load:
+        result = upgrade(DEFAULT_VERSION, "-e", crash)
+    log = output(result)
+    assert result.returncode != 0, log[-4000:]
+    report = json.loads(UPGRADE_REPORT.read_text())
+    failed = [b for b, r in report["brains"].items() if r["status"] == "failed"]
+    assert len(failed) == 1, report
+    (first,) = failed
+    (other,) = BRAINS - {first}
+    assert report["brains"][other] == {"status": "not started"}, report
+    assert f"{first} failed its upgrade to {DEFAULT_VERSION}" in log
+    # The failed brain stays out; the other kept serving every request on its old version.
+    assert haproxy_servers() == {first: "MAINT", other: "UP"}
+    assert brain_version(other) == f"/opt/ollama/{OTHER_VERSION}/bin/ollama"
+    assert load["failed"] == 0 and load["requests"] >= 2, load
+
+    # The cause fixed, the same play finishes the roll-out.
+    with users_asking(network) as load:
+        retry = upgrade(DEFAULT_VERSION)
+    assert retry.returncode == 0, output(retry)[-6000:]
+    assert load["failed"] == 0, load
+    assert json.loads(UPGRADE_REPORT.read_text())["brains"] == {
+        b: {"status": "upgraded", "version": DEFAULT_VERSION} for b in BRAINS}
+    assert haproxy_servers() == {b: "UP" for b in BRAINS}
