@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from conftest import changed, flat, playbook
+from conftest import changed, flat, playbook, run
 
 PORT = 11434
 
@@ -132,3 +132,36 @@ def test_a_count_that_spends_the_budget_before_its_end_date_is_refused(account):
     assert live_brains(account.moto.client("ec2")) == []
     allowed = converge(account.moto, 1, subnets, aws_stack_budget_end_date=end, aws_stack_budget_usd=200)
     assert allowed.returncode == 0, flat(allowed)[-3000:]
+
+
+def test_brain_lb_drains_and_admits_brains_in_the_target_group(account):
+    """roles/brain_lb's AWS implementation, as the rolling upgrade uses it, on the brains the inventory finds.
+
+    bench/lb_serving.yml admits the first N brains (by name) and drains the rest through the role's interface.
+    """
+    moto = account.moto
+    ec2, elb = moto.client("ec2"), moto.client("elbv2")
+    provisioned = converge(moto, 2, [account.subnet_id, second_zone_subnet(account)])
+    assert provisioned.returncode == 0, flat(provisioned)[-3000:]
+    brains = [b["InstanceId"] for b in sorted(live_brains(ec2), key=lambda b: tags(b)["Name"])]
+    (target_group,) = elb.describe_target_groups(Names=["ai-chatbot-prod-brains"])["TargetGroups"]
+
+    def registered() -> list[str]:
+        return sorted(t["Target"]["Id"] for t in elb.describe_target_health(
+            TargetGroupArn=target_group["TargetGroupArn"])["TargetHealthDescriptions"])
+
+    def serving(count: int):
+        return run(moto, "ansible-playbook", "-i", "inventory/aws_ec2.yml", "bench/lb_serving.yml",
+                   "-e", f"bench_serving={count}")
+
+    one = serving(1)
+    assert one.returncode == 0, flat(one)[-3000:]
+    assert registered() == [brains[0]]
+    # Draining the last brain that serves is refused, and nothing changes.
+    none = serving(0)
+    assert none.returncode != 0
+    assert "would leave no brain serving in target group ai-chatbot-prod-brains" in flat(none), flat(none)[-3000:]
+    assert registered() == [brains[0]]
+    both = serving(2)
+    assert both.returncode == 0, flat(both)[-3000:]
+    assert registered() == sorted(brains)

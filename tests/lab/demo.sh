@@ -5,8 +5,9 @@
 # hostvars; then the same site.yml a user runs against AWS, verify included.
 #   demo.sh up      bring the lab up (or reuse it) and converge it with site.yml
 #   demo.sh hosts   only the hosts, as the team left them by hand (no site.yml)
-#   demo.sh scale-out [options]   add a second brain and HAProxy in front of both
-#                   (the lab's stand-in for the ALB), then converge with site.yml
+#   demo.sh scale-out [options]   add a second brain (LAB_BRAINS=3: two more) and
+#                   HAProxy in front of them (the lab's stand-in for the ALB), then
+#                   converge with site.yml
 #   demo.sh play PLAYBOOK [options]   any playbook against the lab (with its LAB_* settings)
 #   demo.sh down    remove every container, volume and network the lab made
 set -euo pipefail
@@ -67,13 +68,16 @@ scale_out() {
   local lab_env
   lab_env=$("$root/tests/lib/lab-services.sh" up)
   eval "$lab_env"
-  host_up demo-brain-2 brain brain
+  local i
+  for ((i = 2; i <= ${LAB_BRAINS:-2}; i++)); do
+    host_up "demo-brain-$i" brain brain
+  done
   host_up demo-lb lb lb
-  echo "== site.yml with two brains behind the load balancer"
+  echo "== site.yml with ${LAB_BRAINS:-2} brains behind the load balancer"
   ansible-playbook -i "$inventory" "$root/site.yml" "$@"
   cat <<EOF
 
-Two brains serve behind HAProxy (demo-lb); the body calls the load balancer. Next:
+${LAB_BRAINS:-2} brains serve behind HAProxy (demo-lb); the body calls the load balancer. Next:
   upgrade      tests/lab/demo.sh play playbooks/rolling_upgrade.yml -e ollama_brain_version=0.32.3
   load         .venv/bin/python bench/load.py --help
   clean up     make demo-clean
