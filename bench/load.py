@@ -55,38 +55,44 @@ class Results:
             self.failures[reason] = self.failures.get(reason, 0) + 1
 
 
+class Failed(Exception):
+    """A request that counts as failed, with the reason the table shows."""
+
+
+def exchange(request: urllib.request.Request, timeout: float, read):
+    """Send one request and return read(response); any failure raises Failed."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return read(response)
+    except urllib.error.HTTPError as exc:
+        raise Failed(f"HTTP {exc.code}") from exc
+    except (OSError, ValueError) as exc:
+        raise Failed(type(exc).__name__) from exc
+
+
 def ask_ollama(args, prompt: str, results: Results) -> None:
     body = json.dumps({"model": args.model, "prompt": prompt, "stream": True, "options": BACKEND_OPTIONS}).encode()
     request = urllib.request.Request(args.url.rstrip("/") + "/api/generate", data=body,
                                      headers={"Content-Type": "application/json"}, method="POST")
     started = time.monotonic()
-    first = None
-    try:
-        with urllib.request.urlopen(request, timeout=args.timeout) as response:
-            final = {}
-            for line in response:
-                if not line.strip():
-                    continue
-                chunk = json.loads(line)
-                if "error" in chunk:
-                    raise ValueError(chunk["error"])
-                if first is None and chunk.get("response"):
-                    first = time.monotonic() - started
-                if chunk.get("done"):
-                    final = chunk
-    except urllib.error.HTTPError as exc:
-        results.fail(f"HTTP {exc.code}")
-        return
-    except (OSError, ValueError) as exc:
-        results.fail(type(exc).__name__)
-        return
-    if not final:
-        results.fail("stream ended before done")
-        return
+    first: list[float] = []
+
+    def read_stream(response) -> dict:
+        for line in response:
+            chunk = json.loads(line) if line.strip() else {}
+            if "error" in chunk:
+                raise ValueError(chunk["error"])
+            if not first and chunk.get("response"):
+                first.append(time.monotonic() - started)
+            if chunk.get("done"):
+                return chunk
+        raise Failed("stream ended before done")
+
+    final = exchange(request, args.timeout, read_stream)
     with results.lock:
         results.ok += 1
         results.tokens += int(final.get("eval_count") or 0)
-        results.ttft.append(first if first is not None else time.monotonic() - started)
+        results.ttft.append(first[0] if first else time.monotonic() - started)
         results.latency.append(time.monotonic() - started)
 
 
@@ -95,21 +101,12 @@ def ask_backend(args, prompt: str, results: Results) -> None:
                                      headers={"Content-Type": "application/json", "Authorization": "Bearer " + args.token},
                                      method="POST")
     started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=args.timeout) as response:
-            answer = json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        results.fail(f"HTTP {exc.code}")
-        return
-    except (OSError, ValueError) as exc:
-        results.fail(type(exc).__name__)
-        return
+    answer = exchange(request, args.timeout, lambda response: json.loads(response.read() or b"{}"))
     source = str(answer.get("source") or "none")
     with results.lock:
         results.by_source[source] = results.by_source.get(source, 0) + 1
     if source != "ollama":
-        results.fail(f"answered by {source}")
-        return
+        raise Failed(f"answered by {source}")
     with results.lock:
         results.ok += 1
         results.latency.append(time.monotonic() - started)
@@ -130,11 +127,13 @@ def run(args) -> dict:
     def client(index: int) -> None:
         n = 0
         while not stop.is_set():
-            ask(args, PROMPTS[(index + n) % len(PROMPTS)], results)
+            try:
+                ask(args, PROMPTS[(index + n) % len(PROMPTS)], results)
+            except Failed as exc:
+                results.fail(str(exc))
             n += 1
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
     for thread in threads:
@@ -144,6 +143,8 @@ def run(args) -> dict:
     for thread in threads:  # each finishes its request in flight, bounded by its timeout
         thread.join(args.timeout + 5)
     wall = time.monotonic() - started
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
     summary = {
         "target": args.target, "url": args.url, "clients": args.clients, "seconds": round(wall, 1),
         "requests": results.ok + sum(results.failures.values()), "failed": sum(results.failures.values()),
