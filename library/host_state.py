@@ -10,7 +10,8 @@ module: host_state
 short_description: Read what a role needs to know about a host, and where it differs from a wanted state, in one round trip
 description:
   - Compares the host with the state a role would write (file contents and modes, links, directories,
-    absent paths, files no longer wanted, systemd units, packages, users and groups) and lists every difference.
+    absent paths, files no longer wanted, systemd units, packages, users and groups, registry logins) and lists every
+    difference.
   - Reads the small files, paths, free space and memory limit the role's checks need.
   - A role asks this once per run. When nothing differs it can skip the tasks that would each have found
     nothing to do; when anything differs it runs them all, with their own check and diff output.
@@ -95,6 +96,25 @@ options:
       group: {description: Primary group name., type: str}
       home: {description: Home directory., type: path}
       shell: {description: Login shell., type: path}
+  registry_logins:
+    description:
+      - Registries where the Docker client must be logged in as this user with this password, as
+        M(community.docker.docker_login) stores it in O(registry_logins[].config_path).
+      - Compared on the host, as that module compares before it decides to log in again; the password never leaves
+        the task's arguments, which are not logged. A registry whose credentials a helper (C(credsStore),
+        C(credHelpers)) keeps counts as a difference, since only the helper could say.
+      - A difference is keyed C(login REGISTRY) in RV(differing).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      registry: {description: The registry as the login names it (host and port)., type: str, required: true}
+      username: {description: The user that must be stored., type: str, required: true}
+      password: {description: The password that must be stored; never logged or returned., type: str, required: true}
+      config_path:
+        description: The Docker client's configuration file of the user the module runs as.
+        type: path
+        default: ~/.docker/config.json
   read:
     description: Small text files (up to 1 MiB) whose content to return in RV(contents); a missing file gives V(null).
     type: list
@@ -190,9 +210,12 @@ memory_total_bytes:
   type: int
 """
 
+import base64
 import fnmatch
 import grp
 import hashlib
+import hmac
+import json
 import os
 import pwd
 import re
@@ -347,6 +370,31 @@ def account_differences(groups, users):
     return found
 
 
+def login_differences(wanted):
+    """The logins docker_login would (re)write: none stored, another user, another password, or a helper's."""
+    found = []
+    for want in wanted:
+        registry, key = want["registry"], f"login {want['registry']}"
+        path = os.path.expanduser(want["config_path"])
+        try:
+            with open(path, "rb") as handle:
+                config = json.loads(handle.read(_MAX_READ))
+        except (OSError, ValueError):
+            found.append((key, f"{registry}: no login stored ({path} missing or unreadable)"))
+            continue
+        if config.get("credsStore") or registry in (config.get("credHelpers") or {}):
+            found.append((key, f"{registry}: credentials kept by a helper, not compared"))
+            continue
+        stored = ((config.get("auths") or {}).get(registry) or {}).get("auth") or ""
+        try:
+            user, _sep, secret = base64.b64decode(stored, validate=True).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            user, secret = "", ""
+        if user != want["username"] or not hmac.compare_digest(secret.encode(), want["password"].encode()):
+            found.append((key, f"{registry}: not logged in as {want['username']} with the wanted password"))
+    return found
+
+
 def account(name):
     try:
         entry = pwd.getpwnam(name)
@@ -427,6 +475,10 @@ def main():
             "users": dict(entry, options={"name": {"type": "str", "required": True}, "group": {"type": "str"},
                                           "home": {"type": "path"}, "shell": {"type": "path"}}),
             "accounts": {"type": "list", "elements": "str", "default": []},
+            "registry_logins": dict(entry, options={
+                "registry": {"type": "str", "required": True}, "username": {"type": "str", "required": True},
+                "password": {"type": "str", "required": True, "no_log": True},
+                "config_path": {"type": "path", "default": "~/.docker/config.json"}}),
             "read": {"type": "list", "elements": "path", "default": []},
             "exists": {"type": "list", "elements": "path", "default": []},
             "free_space": {"type": "path"},
@@ -444,7 +496,7 @@ def main():
              + [(path, f"{path}: still present") for path in p["absent"] if os.path.lexists(path)]
              + extra_differences(p["extra"]) + service_differences(module, p["services"])
              + [(f"package {name}", f"package {name}: not installed") for name in missing]
-             + account_differences(p["groups"], p["users"]))
+             + account_differences(p["groups"], p["users"]) + login_differences(p["registry_logins"]))
     try:
         contents = {path: read_small(path) for path in p["read"]}
     except (OSError, ValueError) as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
@@ -146,6 +147,50 @@ def models_to_warm(running: List[Dict[str, Any]], models: List[str], keep_alive:
         if reason:
             reasons[name] = reason
     return reasons
+
+
+def _median(values: List[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+def measure_chat(client: "OllamaClient", body: Dict[str, Any], timeout: float,
+                 clock: Callable[[], float] = time.monotonic) -> Dict[str, Any]:
+    """One streamed /api/chat: time to the first content token, total time, and Ollama's own counts."""
+    started = clock()
+    first = None
+    final: Dict[str, Any] = {}
+    for item in client.stream("POST", "/api/chat", body, timeout=timeout):
+        if first is None and (item.get("message") or {}).get("content"):
+            first = clock()
+        if item.get("done"):
+            final = item
+    ended = clock()
+    eval_count = int(final.get("eval_count") or 0)
+    eval_seconds = (final.get("eval_duration") or 0) / 1e9
+    return {
+        "ttft": round((first if first is not None else ended) - started, 3),
+        "total": round(ended - started, 3),
+        "eval_count": eval_count,
+        "tokens_per_second": round(eval_count / eval_seconds, 2) if eval_seconds > 0 else 0.0,
+        "load": round((final.get("load_duration") or 0) / 1e9, 3),
+        "prompt_tokens": int(final.get("prompt_eval_count") or 0),
+        "done_reason": final.get("done_reason"),
+    }
+
+
+def summarize_latency(samples: List[Dict[str, Any]]) -> Dict[str, float]:
+    """Median, best and worst of each timing over measure_chat's samples; empty without samples."""
+    summary: Dict[str, float] = {}
+    if not samples:
+        return summary
+    for key in ("ttft", "total", "tokens_per_second", "load"):
+        values = [s[key] for s in samples]
+        summary[key + "_median"] = round(_median(values), 3)
+        summary[key + "_max"] = round(max(values), 3)
+        summary[key + "_min"] = round(min(values), 3)
+    return summary
 
 
 def validate_base_url(url: str) -> str:

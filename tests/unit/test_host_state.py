@@ -6,8 +6,10 @@ drill (molecule/ollama_brain/drills/test_drift.py) covers them on real hosts.
 
 from __future__ import annotations
 
+import base64
 import grp
 import hashlib
+import json
 import os
 import pwd
 
@@ -120,3 +122,46 @@ def test_packages_are_read_from_dpkg():
     result = run_module(host_state, {"packages": ["dpkg", "no-such-package-xyz"]})
     assert result["missing_packages"] == ["no-such-package-xyz"]
     assert result["differences"] == ["package no-such-package-xyz: not installed"]
+
+
+def docker_config(path, auths: dict, **extra) -> str:
+    """A Docker client config as community.docker.docker_login writes it (base64 of user:password per registry)."""
+    encoded = {registry: {"auth": base64.b64encode(f"{user}:{password}".encode()).decode()}
+               for registry, (user, password) in auths.items()}
+    path.write_text(json.dumps({"auths": encoded, **extra}, indent=4))
+    return str(path)
+
+
+WANTED_PASSWORD = "s3cret-pass"
+
+
+def logins(config: str, password: str = WANTED_PASSWORD, user: str = "deploy") -> dict:
+    result = run_module(host_state, {"registry_logins": [{"registry": "registry.lab:5000", "username": user,
+                                                          "password": password, "config_path": config}]})
+    assert password not in json.dumps(result)
+    return result
+
+
+def test_a_stored_login_for_the_same_user_and_password_is_in_place(tmp_path):
+    config = docker_config(tmp_path / "config.json", {"registry.lab:5000": ("deploy", "s3cret-pass"),
+                                                      "other:5000": ("x", "y")})
+    assert logins(config)["differing"] == []
+
+
+@pytest.mark.parametrize(("stored", "extra", "why"), [
+    ({"registry.lab:5000": ("deploy", "old-pass")}, {}, "not logged in as deploy"),
+    ({"registry.lab:5000": ("someone", "s3cret-pass")}, {}, "not logged in as deploy"),
+    ({"other:5000": ("deploy", "s3cret-pass")}, {}, "not logged in as deploy"),
+    ({"registry.lab:5000": ("deploy", "s3cret-pass")}, {"credsStore": "pass"}, "kept by a helper"),
+    ({}, {"credHelpers": {"registry.lab:5000": "ecr-login"}}, "kept by a helper"),
+])
+def test_a_login_docker_login_would_write_is_a_difference(tmp_path, stored, extra, why):
+    result = logins(docker_config(tmp_path / "config.json", stored, **extra))
+    assert result["differing"] == ["login registry.lab:5000"]
+    assert why in result["differences"][0]
+
+
+def test_no_config_file_or_a_broken_one_is_a_difference(tmp_path):
+    assert logins(str(tmp_path / "missing.json"))["differing"] == ["login registry.lab:5000"]
+    (tmp_path / "broken.json").write_text('{"auths": {"registry.lab:5000": {"auth": "%%%"}}}')
+    assert logins(str(tmp_path / "broken.json"))["differing"] == ["login registry.lab:5000"]

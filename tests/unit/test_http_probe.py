@@ -1,9 +1,12 @@
-"""http_probe over real HTTP to the double on loopback."""
+"""http_probe over real HTTP to the double and the stand-in backend on loopback."""
 
 from __future__ import annotations
 
+import json
+
 import http_probe
-from conftest import free_port, run_module
+from conftest import SECRET, free_port, run_module
+from talent_api_double import auth
 
 
 def test_reports_each_answer_and_a_refused_connection(double):
@@ -25,3 +28,24 @@ def test_names_must_be_unique(double):
     result = run_module(http_probe, {"probes": [{"name": "a", "url": double.url}, {"name": "a", "url": double.url}]})
     assert result.failed
     assert "unique" in result["msg"]
+
+
+def test_asks_everything_in_one_call_and_the_token_never_shows(stack):
+    double, backend = stack
+    token = auth.mint(SECRET, ttl=600)
+    result = run_module(http_probe, {
+        "probes": [{"name": "tags", "url": f"{double.url}/api/tags"}, {"name": "health", "url": f"{backend.url}/health"}],
+        "chat_latency": {"url": double.url, "model": "gemma3:1b", "requests": 1, "options": {"num_predict": 16}},
+        "backend_command": {"url": backend.url, "command": "Say hello.", "token": token},
+    }, check_mode=True)
+    assert not result.failed, result
+    assert [m["name"] for m in result["answers"]["tags"]["json"]["models"]] == ["gemma3:1b"]
+    assert result["answers"]["health"]["status"] == 200
+    assert len(result["latency"]["samples"]) == 1 and "msg" not in result["latency"]
+    assert (result["backend"]["status"], result["backend"]["source"]) == (200, "ollama")
+    assert token not in json.dumps(result)
+
+
+def test_parts_not_asked_for_are_not_returned(double):
+    result = run_module(http_probe, {"probes": [{"name": "tags", "url": f"{double.url}/api/tags"}]})
+    assert "latency" not in result and "backend" not in result
