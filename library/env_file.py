@@ -99,32 +99,10 @@ backup_file:
 """
 
 import os
-import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def line_key(line):
-    """The key a line defines (`KEY=`, `export KEY =`), or None for comments and other lines."""
-    match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
-    return match.group(1) if match else None
-
-
-def merged(lines, values):
-    """The file's lines with each key's last definition replaced, and new keys appended in the order given."""
-    last = {}
-    for index, line in enumerate(lines):
-        key = line_key(line)
-        if key in values:
-            last[key] = index
-    out = list(lines)
-    for key, index in last.items():
-        out[index] = f"{key}={values[key]}"
-    out += [f"{key}={value}" for key, value in values.items() if key not in last]
-    return out
+from ansible.module_utils.env_lines import bad_keys, line_key, text, wanted_lines
 
 
 def changed_keys(old_lines, new_lines, values):
@@ -157,9 +135,9 @@ def main():
     )
     p = module.params
     values = {**{k: str(v) for k, v in p["settings"].items()}, **{k: str(v) for k, v in p["secrets"].items()}}
-    bad = [k for k in values if not _KEY.match(k)] + [k for k, v in values.items() if "\n" in v or "\r" in v]
+    bad = bad_keys(values)
     if bad:
-        module.fail_json(msg="keys must be shell names with one-line values; these are not: " + ", ".join(sorted(set(bad))))
+        module.fail_json(msg="keys must be shell names with one-line values; these are not: " + ", ".join(bad))
     path = p["path"]
     directory = os.path.dirname(path) or "."
     make_directory = not os.path.isdir(directory)
@@ -172,11 +150,8 @@ def main():
         with open(path, encoding="utf-8") as handle:
             old = handle.read()
     old_lines = old.splitlines()
-    if p["mode"] == "merge":
-        new_lines = merged(old_lines, values)
-    else:
-        new_lines = [f"# {line}" for line in p["header"]] + [f"{key}={values[key]}" for key in sorted(values)]
-    new = "\n".join(new_lines) + "\n" if new_lines else ""
+    new_lines = wanted_lines(old_lines, values, p["mode"], p["header"])
+    new = text(new_lines)
 
     result = {"changed": False, "keys_changed": changed_keys(old_lines, new_lines, values)}
     if new != old or not exists:

@@ -10,8 +10,8 @@ module: host_state
 short_description: Read what a role needs to know about a host, and where it differs from a wanted state, in one round trip
 description:
   - Compares the host with the state a role would write (file contents and modes, links, directories,
-    absent paths, files no longer wanted, systemd units, packages, users and groups, registry logins) and lists every
-    difference.
+    absent paths, files no longer wanted, systemd units, packages, users and groups, env files, registry logins) and lists
+    every difference.
   - Reads the small files, paths, free space and memory limit the role's checks need.
   - A role asks this once per run. When nothing differs it can skip the tasks that would each have found
     nothing to do; when anything differs it runs them all, with their own check and diff output.
@@ -96,6 +96,24 @@ options:
       group: {description: Primary group name., type: str}
       home: {description: Home directory., type: path}
       shell: {description: Login shell., type: path}
+  env_files:
+    description:
+      - C(KEY=value) files that must hold these keys as M(env_file) writes them, with these attributes.
+      - The wanted content is computed on the host from the file's current lines, with the same rules as M(env_file)
+        (O(env_files[].mode=merge) keeps the other lines), so only the keys travel; values of
+        O(env_files[].secrets) are never logged or returned.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: "The file; C(~user/...) is that user's home.", type: path, required: true}
+      settings: {description: Keys and values that may be shown., type: dict, default: {}}
+      secrets: {description: Keys and values that are never shown., type: dict, default: {}}
+      mode: {description: As M(env_file)'s O(env_file#module:mode)., type: str, choices: [merge, replace], default: merge}
+      header: {description: As M(env_file)'s O(env_file#module:header)., type: list, elements: str, default: []}
+      owner: {description: Wanted owner name; omitted means any., type: str}
+      group: {description: Wanted group name; omitted means any., type: str}
+      file_mode: {description: Wanted mode in octal., type: str, default: "0600"}
   registry_logins:
     description:
       - Registries where the Docker client must be logged in as this user with this password, as
@@ -222,6 +240,7 @@ import re
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.env_lines import text, wanted_lines
 
 _MAX_READ = 1 << 20
 
@@ -370,6 +389,26 @@ def account_differences(groups, users):
     return found
 
 
+def env_file_differences(wanted):
+    """The env files env_file would write: missing, other content (keys only named by path), other attributes."""
+    found = []
+    for want in wanted:
+        path = want["path"]
+        st = _stat_as(path, stat.S_ISREG, "regular file", found)
+        if st is None:
+            continue
+        values = {k: str(v) for k, v in {**want["settings"], **want["secrets"]}.items()}
+        try:
+            with open(path, encoding="utf-8") as handle:
+                old = handle.read(_MAX_READ)
+        except (OSError, UnicodeDecodeError):
+            old = None
+        if old is None or text(wanted_lines(old.splitlines(), values, want["mode"], want["header"])) != old:
+            found.append((path, f"{path}: keys differ from the wanted ones"))
+        _attributes(path, st, {"mode": want["file_mode"], "owner": want.get("owner"), "group": want.get("group")}, found)
+    return found
+
+
 def login_differences(wanted):
     """The logins docker_login would (re)write: none stored, another user, another password, or a helper's."""
     found = []
@@ -475,6 +514,12 @@ def main():
             "users": dict(entry, options={"name": {"type": "str", "required": True}, "group": {"type": "str"},
                                           "home": {"type": "path"}, "shell": {"type": "path"}}),
             "accounts": {"type": "list", "elements": "str", "default": []},
+            "env_files": dict(entry, options={
+                "path": {"type": "path", "required": True}, "settings": {"type": "dict", "default": {}},
+                "secrets": {"type": "dict", "default": {}, "no_log": True},
+                "mode": {"type": "str", "choices": ["merge", "replace"], "default": "merge"},
+                "header": {"type": "list", "elements": "str", "default": []},
+                "owner": {"type": "str"}, "group": {"type": "str"}, "file_mode": {"type": "str", "default": "0600"}}),
             "registry_logins": dict(entry, options={
                 "registry": {"type": "str", "required": True}, "username": {"type": "str", "required": True},
                 "password": {"type": "str", "required": True, "no_log": True},
@@ -487,7 +532,8 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    for mode in [w["mode"] for w in p["files"] + p["directories"] if w.get("mode")]:
+    modes = [w["mode"] for w in p["files"] + p["directories"] if w.get("mode")] + [w["file_mode"] for w in p["env_files"]]
+    for mode in modes:
         if not all(c in "01234567" for c in mode):
             module.fail_json(msg=f"mode {mode!r} is not an octal number such as 0644")
 
@@ -496,7 +542,8 @@ def main():
              + [(path, f"{path}: still present") for path in p["absent"] if os.path.lexists(path)]
              + extra_differences(p["extra"]) + service_differences(module, p["services"])
              + [(f"package {name}", f"package {name}: not installed") for name in missing]
-             + account_differences(p["groups"], p["users"]) + login_differences(p["registry_logins"]))
+             + account_differences(p["groups"], p["users"]) + env_file_differences(p["env_files"])
+             + login_differences(p["registry_logins"]))
     try:
         contents = {path: read_small(path) for path in p["read"]}
     except (OSError, ValueError) as exc:

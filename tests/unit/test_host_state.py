@@ -13,6 +13,7 @@ import json
 import os
 import pwd
 
+import env_file
 import host_state
 import pytest
 from conftest import run_module
@@ -165,3 +166,31 @@ def test_no_config_file_or_a_broken_one_is_a_difference(tmp_path):
     assert logins(str(tmp_path / "missing.json"))["differing"] == ["login registry.lab:5000"]
     (tmp_path / "broken.json").write_text('{"auths": {"registry.lab:5000": {"auth": "%%%"}}}')
     assert logins(str(tmp_path / "broken.json"))["differing"] == ["login registry.lab:5000"]
+
+
+ENV = {"settings": {"AI_PROVIDER": "ollama", "AI_TIMEOUT": 30}, "secrets": {"DB_PASSWORD": "s3cr3t-value"}}
+
+
+def env_state(path, **extra) -> dict:
+    result = run_module(host_state, {"env_files": [{"path": str(path), **ENV, "owner": ME, "group": MY_GROUP, **extra}]})
+    assert "s3cr3t-value" not in json.dumps(result)
+    return result
+
+
+@pytest.mark.parametrize("mode", ["merge", "replace"])
+def test_an_env_file_as_env_file_wrote_it_is_in_place_and_any_drift_is_named(tmp_path, mode):
+    path = tmp_path / ".env"
+    path.write_text("# the pipeline's\nPORT=8000\nAI_PROVIDER=gemini\n")
+    assert env_state(path, mode=mode)["differing"] == [str(path)]
+    written = run_module(env_file, {"path": str(path), **ENV, "mode": mode, "owner": ME, "group": MY_GROUP})
+    assert written["changed"] is True
+    assert env_state(path, mode=mode)["differing"] == []
+    assert ("PORT=8000" in path.read_text()) == (mode == "merge")
+
+    path.write_text(path.read_text().replace("DB_PASSWORD=s3cr3t-value", "DB_PASSWORD=old"))
+    assert "keys differ" in env_state(path, mode=mode)["differences"][0]
+    run_module(env_file, {"path": str(path), **ENV, "mode": mode})
+    path.chmod(0o644)
+    assert env_state(path, mode=mode)["differences"] == [f"{path}: mode is 0644, not 0600"]
+    path.unlink()
+    assert env_state(path, mode=mode)["differences"] == [f"{path}: missing"]
