@@ -118,6 +118,7 @@ from ansible.module_utils.ollama_api import (
     client_for,
     normalize_model_name,
     ollama_module,
+    running_summary,
     OllamaError,
     OllamaHTTPError,
     OllamaUnreachable,
@@ -197,8 +198,7 @@ def main():
         except OllamaError:
             result["version"] = ""
         try:
-            result["running"] = [{k: m.get(k) for k in ("name", "model", "expires_at", "context_length", "size")}
-                                 for m in client.running()]
+            result["running"] = running_summary(client.running())
         except OllamaError:
             result["running"] = []
     if missing or not answered:

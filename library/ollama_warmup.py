@@ -82,6 +82,7 @@ from ansible.module_utils.ollama_api import (
     ollama_module,
     OllamaError,
     running_by_name,
+    running_summary,
     warm_context_length,
     warm_reason,
     warmup_request,
@@ -116,7 +117,7 @@ def main():
     except (ValueError, OllamaError) as exc:
         module.fail_json(msg=str(exc), loaded=loaded)
 
-    summary = [{k: m.get(k) for k in ("name", "expires_at", "context_length", "size")} for m in running.values()]
+    summary = running_summary(list(running.values()))
     if not module.check_mode:
         for name in models:
             left = warm_reason(running.get(name), p["keep_alive"], context_length)

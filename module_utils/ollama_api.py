@@ -120,6 +120,11 @@ def running_by_name(running: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
     return {normalize_model_name(m.get("name") or m.get("model")): m for m in running or []}
 
 
+def running_summary(running: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """What our modules return of /api/ps: each loaded model's name, model, expiry, context length and size."""
+    return [{k: m.get(k) for k in ("name", "model", "expires_at", "context_length", "size")} for m in running]
+
+
 def warm_reason(entry: Optional[Dict[str, Any]], keep_alive: Any, context_length: Optional[int]) -> Optional[str]:
     """Why a model must be loaded again (None when /api/ps shows it as the clients will use it)."""
     if entry is None:
