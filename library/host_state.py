@@ -275,13 +275,17 @@ def _stat_as(path, is_kind, kind, found):
     return st
 
 
+def _regular_files(wanted, found):
+    """Each wanted file that exists as a regular file, with its path and lstat; the others recorded in found."""
+    for want in wanted:
+        st = _stat_as(want["path"], stat.S_ISREG, "regular file", found)
+        if st is not None:
+            yield want, want["path"], st
+
+
 def file_differences(wanted):
     found = []
-    for want in wanted:
-        path = want["path"]
-        st = _stat_as(path, stat.S_ISREG, "regular file", found)
-        if st is None:
-            continue
+    for want, path, st in _regular_files(wanted, found):
         if want.get("checksum"):
             # SHA-1 because that is what Ansible's hash('sha1') and stat report; not for security.
             digest = hashlib.sha1(usedforsecurity=False)
@@ -392,11 +396,7 @@ def account_differences(groups, users):
 def env_file_differences(wanted):
     """The env files env_file would write: missing, other content (keys only named by path), other attributes."""
     found = []
-    for want in wanted:
-        path = want["path"]
-        st = _stat_as(path, stat.S_ISREG, "regular file", found)
-        if st is None:
-            continue
+    for want, path, st in _regular_files(wanted, found):
         values = {k: str(v) for k, v in {**want["settings"], **want["secrets"]}.items()}
         try:
             with open(path, encoding="utf-8") as handle:
