@@ -102,7 +102,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.env_lines import bad_keys, line_key, text, wanted_lines
+from ansible.module_utils.env_lines import bad_keys, env_values, line_key, text, wanted_lines
 
 
 def changed_keys(old_lines, new_lines, values):
@@ -134,7 +134,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    values = {**{k: str(v) for k, v in p["settings"].items()}, **{k: str(v) for k, v in p["secrets"].items()}}
+    values = env_values(p["settings"], p["secrets"])
     bad = bad_keys(values)
     if bad:
         module.fail_json(msg="keys must be shell names with one-line values; these are not: " + ", ".join(bad))

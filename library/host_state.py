@@ -240,7 +240,7 @@ import re
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.env_lines import text, wanted_lines
+from ansible.module_utils.env_lines import env_values, text, wanted_lines
 
 _MAX_READ = 1 << 20
 
@@ -397,7 +397,7 @@ def env_file_differences(wanted):
     """The env files env_file would write: missing, other content (keys only named by path), other attributes."""
     found = []
     for want, path, st in _regular_files(wanted, found):
-        values = {k: str(v) for k, v in {**want["settings"], **want["secrets"]}.items()}
+        values = env_values(want["settings"], want["secrets"])
         try:
             with open(path, encoding="utf-8") as handle:
                 old = handle.read(_MAX_READ)
@@ -414,7 +414,7 @@ def login_differences(wanted):
     found = []
     for want in wanted:
         registry, key = want["registry"], f"login {want['registry']}"
-        path = os.path.expanduser(want["config_path"])
+        path = want["config_path"]  # type path: ~ is already expanded
         try:
             with open(path, "rb") as handle:
                 config = json.loads(handle.read(_MAX_READ))

@@ -16,6 +16,11 @@ def line_key(line: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
+def env_values(settings: Dict[str, object], secrets: Dict[str, object]) -> Dict[str, str]:
+    """Every key to write, as text; a secret wins over a setting of the same name."""
+    return {k: str(v) for k, v in {**settings, **secrets}.items()}
+
+
 def bad_keys(values: Dict[str, str]) -> List[str]:
     """Keys that are not shell names, or whose values span lines: neither can be written."""
     return sorted({k for k in values if not _KEY.match(k)} | {k for k, v in values.items() if "\n" in v or "\r" in v})
