@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import statistics
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
 from urllib.error import HTTPError, URLError
@@ -154,12 +155,6 @@ def models_to_warm(running: List[Dict[str, Any]], models: List[str], keep_alive:
     return reasons
 
 
-def _median(values: List[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
-
-
 def measure_chat(client: "OllamaClient", body: Dict[str, Any], timeout: float,
                  clock: Callable[[], float] = time.monotonic) -> Dict[str, Any]:
     """One streamed /api/chat: time to the first content token, total time, and Ollama's own counts."""
@@ -192,7 +187,7 @@ def summarize_latency(samples: List[Dict[str, Any]]) -> Dict[str, float]:
         return summary
     for key in ("ttft", "total", "tokens_per_second", "load"):
         values = [s[key] for s in samples]
-        summary[key + "_median"] = round(_median(values), 3)
+        summary[key + "_median"] = round(statistics.median(values), 3)
         summary[key + "_max"] = round(max(values), 3)
         summary[key + "_min"] = round(min(values), 3)
     return summary
