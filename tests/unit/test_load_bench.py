@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
+import pytest
 from conftest import ROOT
 from ports import free_port
 
@@ -24,9 +25,7 @@ def test_a_bounded_load_counts_requests_tokens_and_first_tokens(double):
     assert summary["seconds"] < 1.0 + 10.0 + 1
 
 
-def test_a_server_that_does_not_answer_fails_every_request(tmp_path):
-    token = tmp_path / "token"
-    token.write_text("t")
+def test_a_server_that_does_not_answer_fails_every_request():
     args = argparse.Namespace(
         target="backend", url=f"http://127.0.0.1:{free_port()}", path="/api/ai/v3/command", token="t",
         clients=1, seconds=0.3, timeout=2.0)
@@ -37,10 +36,7 @@ def test_a_server_that_does_not_answer_fails_every_request(tmp_path):
 
 def test_the_load_refuses_to_be_unbounded(capsys):
     for bad in (["--clients", "0"], ["--seconds", "0"], ["--timeout", "9999"]):
-        try:
+        with pytest.raises(SystemExit) as refused:
             load.main(["ollama", "--url", "http://127.0.0.1:1", *bad])
-        except SystemExit as exc:
-            assert exc.code == 2
-        else:
-            raise AssertionError(f"{bad} was accepted")
+        assert refused.value.code == 2, bad
     assert "keep the load bounded" in capsys.readouterr().err
