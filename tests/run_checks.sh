@@ -89,11 +89,11 @@ syntax_checks() {
 }
 
 argument_specs_match_defaults() {
-  python3 tests/lib/check_argument_specs.py roles/*/
-  # Every public variable a user could get wrong has a guard beyond its type.
-  python3 tests/lib/input_guards.py --check >/dev/null
-  # Role READMEs' variable tables are generated from the same specs.
-  python3 tools/role_docs.py --check
+  python3 tests/lib/check_argument_specs.py roles/*/ &&
+    # Every public variable a user could get wrong has a guard beyond its type.
+    python3 tests/lib/input_guards.py --check >/dev/null &&
+    # Role READMEs' variable tables are generated from the same specs.
+    python3 tools/role_docs.py --check
 }
 
 pytest_unit() {

@@ -35,7 +35,9 @@ UNGUARDED_OK = {"bool", "dict"}
 def describe(check: dict) -> str:
     kind = check["kind"]
     bounds = ", ".join(f"{k} {check[k]}" for k in ("min", "above", "max", "warn_above") if k in check)
-    extra = {"one_of": lambda: "one of " + ", ".join(map(str, check["choices"])),
+    # Choices are a list, or a template such as "{{ groups['all'] }}" that only the play resolves.
+    choices = check.get("choices")
+    extra = {"one_of": lambda: "one of " + (choices if isinstance(choices, str) else ", ".join(map(str, choices))),
              "pattern": lambda: check["what"]}.get(kind, lambda: "")()
     return " ".join(part for part in (kind, f"({bounds})" if bounds else "", extra) if part)
 
