@@ -76,6 +76,11 @@ options:
       name: {description: Unit name., type: str, required: true}
       enabled: {description: Whether the unit must be enabled., type: bool}
       active: {description: Whether the unit must be active., type: bool}
+      nft_table:
+        description:
+          - C(family name) of the nftables table the unit loads, such as C(inet ollama_brain); the unit counts as
+            inactive while that table is not loaded (a oneshot unit stays active after C(nft delete table)).
+        type: str
   packages:
     description: Debian packages that must be installed (read with C(dpkg-query)).
     type: list
@@ -354,7 +359,14 @@ def service_differences(module, wanted):
             state = out.strip() or err.strip()
             if (state in good) != want[key]:
                 found.append((name, f"{name}: {state or 'unknown'}, not {'' if want[key] else 'in'}{key}"))
+            elif key == "active" and want[key] and want.get("nft_table") and not nft_table_loaded(module, want["nft_table"]):
+                found.append((name, f"{name}: active, but table {want['nft_table']} is not loaded"))
     return found
+
+
+def nft_table_loaded(module, table):
+    nft = module.get_bin_path("nft")
+    return nft is not None and module.run_command([nft, "list", "table", *table.split()])[0] == 0
 
 
 def missing_packages(module, names):
@@ -508,7 +520,7 @@ def main():
                                           "pattern": {"type": "str", "required": True},
                                           "allowed": {"type": "list", "elements": "path", "default": []}}),
             "services": dict(entry, options={"name": {"type": "str", "required": True}, "enabled": {"type": "bool"},
-                                             "active": {"type": "bool"}}),
+                                             "active": {"type": "bool"}, "nft_table": {"type": "str"}}),
             "packages": {"type": "list", "elements": "str", "default": []},
             "groups": {"type": "list", "elements": "str", "default": []},
             "users": dict(entry, options={"name": {"type": "str", "required": True}, "group": {"type": "str"},
