@@ -37,9 +37,11 @@ def docker(*args: str) -> str:
 
 
 def remove_lab() -> None:
+    """This module's hosts and VPC network; the shared services only leave that network (others use them)."""
     for container in run("docker", "ps", "-aq", "--filter", f"label={LABEL}").stdout.split():
         run("docker", "rm", "-f", "-v", container)
-    run(PROJECT / "tests" / "lib" / "lab-services.sh", "down")
+    for container in RIG:
+        run("docker", "network", "disconnect", "--force", NETWORK, container)
     run("docker", "network", "rm", NETWORK)
 
 

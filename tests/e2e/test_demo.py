@@ -151,7 +151,11 @@ def test_a_second_checkout_refuses_this_lab_before_changing_anything(demo, tmp_p
     clone = tmp_path / "clone"
     assert run("git", "clone", "-q", PROJECT, clone).returncode == 0
     (clone / ".venv").symlink_to(PROJECT / ".venv")
-    before = run("docker", "ps", "-q", "--no-trunc").stdout.split()
+    # The lab's own containers (the shared services and the demo's hosts): molecule scenarios may start and
+    # stop theirs beside this run.
+    lab_containers = ("docker", "ps", "-q", "--no-trunc", "--filter", "label=ai-stack-lab=true")
+    demo_containers = ("docker", "ps", "-q", "--no-trunc", "--filter", "label=ai-stack-lab.demo=true")
+    before = run(*lab_containers).stdout.split() + run(*demo_containers).stdout.split()
     env = {k: v for k, v in lab_env().items() if not k.startswith("LAB_")}
     second = subprocess.run(["make", "-C", str(clone), "-o", ".venv/.installed", "demo"], capture_output=True,
                             text=True, timeout=600, check=False, env=env)
@@ -160,7 +164,7 @@ def test_a_second_checkout_refuses_this_lab_before_changing_anything(demo, tmp_p
     assert f"belongs to the checkout at {PROJECT}, whose secrets this one does not have; run `make demo-clean` there" \
         in output, output[-3000:]
     assert "401" not in output
-    assert run("docker", "ps", "-q", "--no-trunc").stdout.split() == before
+    assert run(*lab_containers).stdout.split() + run(*demo_containers).stdout.split() == before
     assert not (clone / ".cache" / "lab" / "ssh").exists()
 
 

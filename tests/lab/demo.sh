@@ -10,6 +10,8 @@
 #                   converge with site.yml
 #   demo.sh play PLAYBOOK [options]   any playbook against the lab (with its LAB_* settings)
 #   demo.sh down    remove every container, volume and network the lab made
+#   demo.sh down-hosts   remove the demo's hosts only, keeping the shared services
+#                   (registry, mirror, network) that others started and still use
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 inventory=$root/tests/lab/inventory
@@ -50,12 +52,16 @@ The lab is converged and verified. Next:
 EOF
 }
 
-down() {
+down_hosts() {
   local ids
   # Also what an interrupted tests/e2e/test_aws_inventory.py left (label ai-stack-lab.aws).
   ids=$(docker ps -aq --filter label=ai-stack-lab.demo=true; docker ps -aq --filter label=ai-stack-lab.aws=true)
   # -v: the body's anonymous volume holding its inner engine's images.
   [[ -z "$ids" ]] || docker rm -f -v $ids >/dev/null
+}
+
+down() {
+  down_hosts
   "$root/tests/lib/lab-services.sh" down
   docker network ls -q --filter label=ai-stack-lab.aws=true | xargs -r docker network rm >/dev/null
   echo "lab removed (containers, volumes, registry, mirror, network)"
@@ -95,5 +101,7 @@ case "${1:-up}" in
     ansible-playbook -i "$inventory" "$@"
     ;;
   down) down ;;
-  *) echo "usage: demo.sh up [ansible-playbook options] | hosts | scale-out [options] | play PLAYBOOK [options] | down" >&2; exit 2 ;;
+  down-hosts) down_hosts ;;
+  *) echo "usage: demo.sh up [ansible-playbook options] | hosts | scale-out [options] | play PLAYBOOK [options] | down | down-hosts" >&2
+     exit 2 ;;
 esac

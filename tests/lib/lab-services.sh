@@ -125,9 +125,10 @@ registry_secrets() {
     [[ -f "$lab/$name" ]] || (umask 077; openssl rand -hex 24 >"$lab/$name")
   done
   # A user's bearer token for the backend's AI endpoint (what verify sends), minted fresh: it expires.
+  # Replaced whole (rename), as checks running beside may read it at any moment.
   (umask 077; PYTHONPATH="$root/tests/backend_double" python3 -c \
     'import sys; from talent_api_double import auth; print(auth.mint(open(sys.argv[1]).read().strip(), ttl=12 * 3600))' \
-    "$lab/jwt-secret" >"$lab/api-token")
+    "$lab/jwt-secret" >"$lab/api-token.$$" && mv "$lab/api-token.$$" "$lab/api-token")
   if [[ ! -f "$lab/registry-password" ]]; then
     (umask 077; openssl rand -hex 16 >"$lab/registry-password")
     python3 -W ignore -c 'import crypt, sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
@@ -172,6 +173,10 @@ down() {
 case "${1:-up}" in
   up)
     mkdir -p "$lab"
+    # One `up` at a time: checks running beside each other bring the services up
+    # as they start (a registry push of one must not meet another's tag removal).
+    exec 9>"$lab/up.lock"
+    flock 9
     up | tee "$lab/env.sh.tmp"
     mv "$lab/env.sh.tmp" "$lab/env.sh"
     ;;
