@@ -100,7 +100,7 @@ argument_specs_match_defaults() {
 }
 
 pytest_unit() {
-  pytest -p no:cacheprovider --timeout=300 tests/unit
+  pytest -p no:cacheprovider --timeout=300 --durations=10 tests/unit
   local rc=$?
   # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
   return $rc
@@ -108,7 +108,7 @@ pytest_unit() {
 
 pytest_aws() {
   # provision/teardown playbooks and the EC2 inventory against moto_server on loopback.
-  pytest -p no:cacheprovider --timeout=900 tests/aws
+  pytest -p no:cacheprovider --timeout=900 --durations=0 tests/aws
 }
 
 pytest_e2e() {
