@@ -40,7 +40,6 @@ CASES = {
     "warmup-unit-disabled": ("systemctl disable ollama-warmup.service", "systemctl is-enabled ollama-warmup.service"),
     "firewall-stopped": ("systemctl stop ollama-firewall.service", "systemctl is-active ollama-firewall.service"),
     "firewall-table-deleted": ("nft delete table inet ollama_brain", "nft list table inet ollama_brain"),
-    "ruleset-flushed": ("nft flush ruleset", "nft list table inet ollama_brain"),
     "service-stopped": ("systemctl stop ollama.service", "systemctl is-active ollama.service"),
 }
 
