@@ -13,18 +13,7 @@ mkdir -p "$logs"
 export ANSIBLE_CONFIG="$root/ansible.cfg"
 export PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 NO_COLOR=1
 
-# Checks run in lanes, each lane one check after another in the background:
-# the checks that need no Docker in one, the molecule scenarios in another,
-# the demo end to end in a third (the lab's hosts mostly wait, the controller
-# works). Each check writes .cache/logs/<check>.status; its line is printed
-# when it ends, and the summary counts the status files.
-ORDER=(yamllint ansible-lint ruff ansible-doc syntax-check argument-specs pytest aws-moto ansible-current gates)
-for scenario in molecule/*/molecule.yml; do
-  name=$(basename "$(dirname "$scenario")")
-  [[ $name == default ]] || ORDER+=("molecule-$name")  # default runs alone, at the end
-done
-ORDER+=(e2e-demo e2e-demo-trixie molecule-default)
-rm -f "$logs"/*.status
+passed=0 failed=0 skipped=0 failures=()
 
 wanted() {
   [[ -z "${CHECKS:-}" ]] && return 0
@@ -35,42 +24,50 @@ wanted() {
 
 # A check exits 3 when it cannot run here; it is then SKIP with the first line of
 # its log as the reason, counted apart (never as passed).
-report() {  # report NAME RC SECONDS: print the check's line
+record() {  # record NAME RC SECONDS: count the result and print its line
   local name=$1 rc=$2 seconds=$3
   if ((rc == 0)); then
+    passed=$((passed + 1))
     printf 'PASS  %-40s %4ss\n' "$name" "$seconds"
   elif ((rc == 3)); then
+    skipped=$((skipped + 1))
     printf 'SKIP  %-40s %4ss  (%s)\n' "$name" "$seconds" "$(head -n 1 "$logs/$name.log")"
   else
-    printf 'FAIL  %-40s %4ss  (log: .cache/logs/%s.log)\n%s\n' "$name" "$seconds" "$name" \
-      "$(tail -n 25 "$logs/$name.log" | sed 's/^/      /')"
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL  %-40s %4ss  (log: .cache/logs/%s.log)\n' "$name" "$seconds" "$name"
+    tail -n 25 "$logs/$name.log" | sed 's/^/      /'
   fi
 }
 
-check() {  # check NAME COMMAND...: run it (when wanted), keep its status, print its line
+check() {
   local name=$1; shift
   wanted "$name" || return 0
   local started=$SECONDS rc=0
   "$@" >"$logs/$name.log" 2>&1 || rc=$?
-  echo "$rc $((SECONDS - started))" >"$logs/$name.status"
-  report "$name" "$rc" $((SECONDS - started))
+  record "$name" "$rc" $((SECONDS - started))
 }
 
-summary() {  # counts every check that ran, from its status file; the last line is `N passed, N failed, N skipped`
-  local name rc seconds passed=0 failed=0 skipped=0 failures=()
-  for name in "${ORDER[@]}" lab-services; do
-    [[ -f $logs/$name.status ]] || continue
-    read -r rc seconds <"$logs/$name.status"
-    if ((rc == 0)); then passed=$((passed + 1))
-    elif ((rc == 3)); then skipped=$((skipped + 1))
-    else failed=$((failed + 1)); failures+=("$name")
-    fi
+# Checks that use no Docker run beside the lab's checks, which mostly wait on
+# their hosts; each one's line is printed when it is collected.
+background=()
+check_beside() {
+  local name=$1; shift
+  wanted "$name" || return 0
+  ( started=$SECONDS rc=0
+    "$@" >"$logs/$name.log" 2>&1 || rc=$?
+    echo "$rc $((SECONDS - started))" >"$logs/$name.status" ) &
+  background+=("$name:$!")
+}
+
+collect_beside() {
+  local entry rc seconds
+  for entry in "${background[@]}"; do
+    wait "${entry#*:}"
+    read -r rc seconds <"$logs/${entry%%:*}.status"
+    record "${entry%%:*}" "$rc" "$seconds"
   done
-  if ((failed)); then
-    echo "failed checks: ${failures[*]}"
-  fi
-  echo "$passed passed, $failed failed, $skipped skipped"
-  ((failed == 0))
+  background=()
 }
 
 ansible_docs() {
@@ -209,78 +206,69 @@ molecule_alone() {
 }
 
 needs_lab=false
-for name in "${ORDER[@]}"; do
-  case $name in
-    molecule-default) ;;  # brings up its own lab, in a clone of its own
-    molecule-* | e2e-*) wanted "$name" && needs_lab=true ;;
-  esac
+for scenario in molecule/*/molecule.yml; do
+  name=$(basename "$(dirname "$scenario")")
+  [[ $name == default ]] && continue  # runs alone, at the end
+  wanted "molecule-$name" && needs_lab=true
 done
 if $needs_lab; then
   # Images and lab services build in the background (network and disk bound:
-  # debootstrap, registry pushes) while the static checks run.
+  # debootstrap, registry pushes) while the CPU-bound checks below run.
   tests/lib/lab-services.sh up >"$logs/lab-services.env" 2>"$logs/lab-services.log" &
   lab_pid=$!
-  # The Debian 13 hosts' images, for the last lab check, build meanwhile too.
-  trixie_pid=
-  if wanted e2e-demo-trixie; then
-    (for kind in base body; do LAB_DEBIAN_SUITE=trixie tests/images/build.sh "$kind" || exit 1; done) \
-      >"$logs/images-trixie.log" 2>&1 &
-    trixie_pid=$!
-  fi
+fi
+# The Debian 13 hosts' images, for the last check, build meanwhile too.
+trixie_pid=
+if wanted e2e-demo-trixie; then
+  (for kind in base body; do LAB_DEBIAN_SUITE=trixie tests/images/build.sh "$kind" || exit 1; done) \
+    >"$logs/images-trixie.log" 2>&1 &
+  trixie_pid=$!
 fi
 
-static_lane() {
-  check yamllint yamllint -s .
-  check ansible-lint ansible-lint
-  check ruff ruff check .
-  check ansible-doc ansible_docs
-  check syntax-check syntax_checks
-  check argument-specs argument_specs_match_defaults
-  check pytest pytest_unit
-  check aws-moto pytest_aws
-  check ansible-current ansible_current
-  # Every other check turns red on a defect planted in a throw-away clone.
-  check gates pytest -p no:cacheprovider --timeout=900 -q tests/gates
-}
-
-molecule_lane() {
-  local scenario name
-  for scenario in molecule/*/molecule.yml; do
-    name=$(basename "$(dirname "$scenario")")
-    [[ $name == default ]] && continue
-    check "molecule-$name" molecule_scenario "$name"
-  done
-}
-
-static_lane &
-static_pid=$!
+check yamllint yamllint -s .
+check ansible-lint ansible-lint
+check ruff ruff check .
+check ansible-doc ansible_docs
+check syntax-check syntax_checks
+check argument-specs argument_specs_match_defaults
+check pytest pytest_unit
+check_beside aws-moto pytest_aws
+check_beside ansible-current ansible_current
+# Every check above and below turns red on a defect planted in a throw-away clone.
+check_beside gates pytest -p no:cacheprovider --timeout=900 -q tests/gates
 
 if $needs_lab; then
   if wait "$lab_pid"; then
     eval "$(cat "$logs/lab-services.env")"
     trap 'tests/lib/lab-services.sh down' EXIT
-    # The scenarios' hosts and the demo lab's share the lab's services and
-    # network, never a host (lab-*, tapi-*, demo-*, instance ids on moto).
-    molecule_lane &
-    molecule_pid=$!
-    check e2e-demo pytest_e2e
-    wait "$molecule_pid"
-    # Debian 13 last: its services' environment (.cache/lab/env.sh) names other
-    # images, which a scenario still running would read. A failed image build is
-    # retried, and reported, by the check itself.
-    [[ -z $trixie_pid ]] || wait "$trixie_pid" || true
-    check e2e-demo-trixie pytest_e2e_trixie
+    for scenario in molecule/*/molecule.yml; do
+      name=$(basename "$(dirname "$scenario")")
+      [[ $name == default ]] && continue  # runs alone, at the end
+      check "molecule-$name" molecule_scenario "$name"
+    done
   else
-    echo "1 0" >"$logs/lab-services.status"
-    report lab-services 1 0
+    failed=$((failed + 1))
+    failures+=("lab-services")
+    echo "FAIL  lab-services (log: .cache/logs/lab-services.log)"
+    tail -n 25 "$logs/lab-services.log" | sed 's/^/      /'
   fi
 fi
 
-wait "$static_pid"
-# Last, alone: its clone brings up a lab of its own (two checkouts' labs may not share a machine).
+collect_beside
+
+# The demo end to end after the scenarios (its Debian 13 run rewrites the
+# services' environment, .cache/lab/env.sh, which a scenario would read).
+check e2e-demo pytest_e2e
+# Built beside the checks above; a failed build is retried, and reported, by the check itself.
+[[ -z $trixie_pid ]] || wait "$trixie_pid" || true
+check e2e-demo-trixie pytest_e2e_trixie
 if wanted molecule-default; then
   tests/lib/lab-services.sh down >/dev/null 2>&1 || true
 fi
 check molecule-default molecule_alone
 
-summary
+if ((failed)); then
+  echo "failed checks: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0))
