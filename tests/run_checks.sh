@@ -163,10 +163,16 @@ ansible_current() {
 # Each runs as a role developer types it, without this script's LAB_*
 # environment: molecule's dependency step and the lab inventory find the lab
 # through .cache/lab/env.sh, so every scenario is proved to run on its own.
+# A developer's shell: no LAB_* environment and no ANSIBLE_CONFIG from this script.
+forget_lab_env() {
+  local name
+  for name in $(compgen -e | grep '^LAB_' || true); do unset "$name"; done
+  unset ANSIBLE_CONFIG
+}
+
 molecule_scenario() {
   (
-    for name in $(compgen -e | grep '^LAB_' || true); do unset "$name"; done
-    unset ANSIBLE_CONFIG
+    forget_lab_env
     rc=0
     molecule destroy -s "$1" >/dev/null 2>&1 || true
     molecule test -s "$1" --destroy never || rc=$?
@@ -192,8 +198,7 @@ molecule_alone() {
   ln -s "$root/.venv" "$clone/.venv"
   (
     cd "$clone"
-    for name in $(compgen -e | grep '^LAB_' || true); do unset "$name"; done
-    unset ANSIBLE_CONFIG
+    forget_lab_env
     export PATH=$clone/.venv/bin:$PATH
     molecule test -s default --destroy never && molecule verify -s default
     rc=$?
