@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_bytes
+from ansible.module_utils.parsing.convert_bool import boolean
 
 _spec = importlib.util.spec_from_file_location(
     "ai_stack_ollama_api", Path(__file__).resolve().parents[1] / "module_utils" / "ollama_api.py")
@@ -43,7 +44,44 @@ _IMAGE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@sha256:(?P<digest>[0-9a-f]{64}))?")
 
 
-_PORT_MAPPING = re.compile(r"(?:(?P<ip>[0-9.]+|\[[0-9A-Fa-f:]+\]):)?(?:(?P<host>\d+):)?(?P<container>\d+)(?:/(?:tcp|udp))?")
+
+def _flag(value) -> bool:
+    """A yes/no option as Ansible reads it ('false' is false); -e key=value gives strings."""
+    return boolean(value, strict=False)
+
+
+def _port_number(value) -> int | None:
+    """The TCP/UDP port a port input holds (1-65535), or None; one rule for every port the roles read."""
+    number = _integer(value)
+    return number if number is not None and 1 <= number <= 65535 else None
+
+
+def published_port(item) -> dict | None:
+    """'[ip:]host:container[/proto]' or 'container[/proto]' read as Docker reads it, or None when it is not one.
+
+    Parsed from the right, so '70000:8000' is a host port out of range, not an address.
+    """
+    text = str(item)
+    text, _, proto = text.partition("/")
+    if proto not in ("", "tcp", "udp"):
+        return None
+    ip = ""
+    if text.startswith("["):
+        ip, sep, text = text[1:].partition("]:")
+        if not sep:
+            return None
+    elif text.count(":") == 2:
+        ip, text = text.split(":", 1)
+    parts = text.split(":")
+    if len(parts) > 2 or any(_port_number(p) is None for p in parts):
+        return None
+    if ip:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            return None
+    return {"ip": ip, "host": int(parts[0]) if len(parts) == 2 else None, "container": int(parts[-1]),
+            "proto": proto or "tcp"}
 
 
 def _be(items, what: str) -> str:
@@ -58,7 +96,8 @@ def _show(value) -> str:
 
 
 def _number(value) -> float | None:
-    if isinstance(value, bool):
+    # A string with spaces around it would reach the env file as written.
+    if isinstance(value, bool) or (isinstance(value, str) and value != value.strip()):
         return None
     try:
         number = float(value)
@@ -68,11 +107,18 @@ def _number(value) -> float | None:
 
 
 def _integer(value) -> int | None:
+    """The number a whole-number input holds, or None.
+
+    A string counts only when templates would write it as that number: '11434'
+    does, '11434 ', '+11434' and '011434' do not (a drop-in would carry the
+    space or the zero), so they are refused rather than read one way and
+    written another.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and _WHOLE_SECONDS.fullmatch(value.strip()):
+    if isinstance(value, str) and _WHOLE_SECONDS.fullmatch(value) and str(int(value)) == value:
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -85,7 +131,9 @@ def ollama_duration_seconds(value) -> float | None:
         return None
     if isinstance(value, int):
         return float(value)
-    text = str(value).strip()
+    text = str(value)
+    if text != text.strip():
+        return None  # written to the drop-in as given
     if _WHOLE_SECONDS.fullmatch(text):
         return float(int(text))
     if text in ("0", "-0", "+0"):
@@ -198,8 +246,7 @@ def _check(spec: Mapping) -> tuple[str, str]:
         return "", ""
 
     if kind == "port":
-        number = _integer(value)
-        if number is None or not 1 <= number <= 65535:
+        if _port_number(value) is None:
             example = spec.get("example", 11434)
             return f"{head}, which is not a TCP port; write a number from 1 to 65535, for example {example}.", ""
         return "", ""
@@ -285,7 +332,7 @@ def _check(spec: Mapping) -> tuple[str, str]:
             return (f"{var} holds {', '.join(map(repr, union['invalid']))}, which "
                     f"{'is not an IP address or CIDR' if len(union['invalid']) == 1 else 'are not IP addresses or CIDRs'}; "
                     "write addresses such as 10.0.1.15 or ranges such as 10.0.1.0/24.", "")
-        if union["world"] and not spec.get("allow_world"):
+        if union["world"] and not _flag(spec.get("allow_world", False)):
             return (f"{var} admits {' and '.join(union['world'])} ({', '.join(map(str, value))}); "
                     f"{spec.get('hint', 'list only the clients that need access')}.", "")
         return "", ""
@@ -320,6 +367,21 @@ def _check(spec: Mapping) -> tuple[str, str]:
         if bad:
             return (f"{var} holds {', '.join(map(repr, bad))}, which {_be(bad, 'a model reference')}; "
                     f"write name:tag such as {spec.get('example', 'gemma3:4b')} (or namespace/name:tag).", "")
+        # A cloud model answers through the brain but runs on ollama.com: prompts leave the host.
+        cloud = [str(n) for n in names if ollama_api.is_cloud_model(n)]
+        if cloud and not _flag(spec.get("allow_cloud", False)):
+            return (f"{var} holds {', '.join(map(repr, cloud))}, which "
+                    f"{'runs' if len(cloud) == 1 else 'run'} on ollama.com, so prompts would leave the brain; "
+                    f"list models that run on the brain, or set {spec.get('allow_var', 'ollama_brain_allow_cloud_models')}: "
+                    "true to accept that.", "")
+        if "within" in spec:
+            known = {ollama_api.normalize_model_name(n) for n in spec["within"] or [] if not model_name_problem(n)}
+            outside = [str(n) for n in names if ollama_api.normalize_model_name(n) not in known]
+            if outside:
+                return (f"{var} holds {', '.join(map(repr, outside))}, which {spec['within_var']} does not list, "
+                        f"so {'it' if len(outside) == 1 else 'they'} would never be pulled; add "
+                        f"{'it' if len(outside) == 1 else 'them'} to {spec['within_var']} or remove "
+                        f"{'it' if len(outside) == 1 else 'them'} from {var}.", "")
         return "", ""
 
     if kind == "image":
@@ -342,12 +404,7 @@ def _check(spec: Mapping) -> tuple[str, str]:
         return "", ""
 
     if kind == "published_ports":
-        bad = []
-        for item in value if isinstance(value, list) else [value]:
-            match = _PORT_MAPPING.fullmatch(str(item))
-            ports = [int(p) for p in (match["host"], match["container"]) if p] if match else []
-            if not match or not all(1 <= p <= 65535 for p in ports):
-                bad.append(str(item))
+        bad = [str(item) for item in (value if isinstance(value, list) else [value]) if published_port(item) is None]
         if bad:
             return (f"{var} holds {', '.join(map(repr, bad))}, which {_be(bad, 'a port mapping')}; "
                     "write host:container such as 8000:8000, with ports from 1 to 65535.", "")

@@ -102,6 +102,19 @@ def normalize_model_name(name: str) -> str:
     return parse_model_ref(name)["name"]
 
 
+def is_cloud_model(name: Any) -> bool:
+    """Whether Ollama serves the model from ollama.com (tag 'cloud' or '<size>-cloud', e.g. gpt-oss:120b-cloud).
+
+    Such a model answers through the local API while the prompt goes to ollama.com;
+    OLLAMA_NO_CLOUD=1 makes the server refuse it.
+    """
+    try:
+        tag = parse_model_ref(name)["tag"]
+    except ValueError:
+        return False
+    return tag == "cloud" or tag.endswith("-cloud")
+
+
 def warmup_request(model: str, keep_alive: Any, options: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """The /api/generate body that loads a model without generating: the role's warm-up files and ollama_warmup send it."""
     return {"model": model, "prompt": "", "keep_alive": keep_alive, "options": dict(options or {})}

@@ -31,7 +31,9 @@ def test_durations_ollama_cannot_read(value):
 
 
 @pytest.mark.parametrize(("value", "ok"), [(1, True), (65535, True), ("11434", True), (0, False), (70000, False),
-                                           ("http", False), (True, False), (-1, False)])
+                                           ("http", False), (True, False), (-1, False),
+                                           # Accepted as 11434 by a type check, but written into the drop-in as given.
+                                           ("11434 ", False), (" 11434", False), ("+11434", False), ("011434", False)])
 def test_ports(value, ok):
     assert (problems(value=value, kind="port") == []) is ok
 
@@ -145,6 +147,10 @@ def test_an_unknown_kind_is_a_bug_not_a_pass():
     ("container_name", "talent-api", True), ("container_name", "-x", False), ("container_name", "a b", False),
     ("published_ports", ["8000:8000"], True), ("published_ports", ["127.0.0.1:8000:8000/tcp", "9000"], True),
     ("published_ports", ["8000:80000"], False), ("published_ports", ["eighty"], False),
+    # Read from the right: 70000 is a host port out of range, not an address.
+    ("published_ports", ["70000:8000"], False), ("published_ports", ["[::1]:8000:8000"], True),
+    ("published_ports", ["10.0.0.300:8000:8000"], False), ("published_ports", ["8000:8000/sctp"], False),
+    ("published_ports", ["1:2:3:4"], False), ("published_ports", ["08000:8000"], False),
 ])
 def test_docker_inputs(kind, value, ok):
     assert (problems(value=value, kind=kind) == []) is ok
@@ -173,3 +179,49 @@ def test_text_inputs_and_secrets_stay_hidden():
     assert problems(value=[], kind="texts", non_empty=True) != []
     assert problems(value={"a": 1}, kind="mapping") == []
     assert problems(value="a=1", kind="mapping") != []
+
+
+def test_numbers_with_spaces_around_are_refused_not_trimmed():
+    assert problems(value=" 0.7", kind="number", min=0) != []
+    assert problems(value="0.7", kind="number", min=0) == []
+    assert ai_stack.ollama_duration_seconds("24h ") is None
+
+
+@pytest.mark.parametrize("flag", [False, "false", "no", "False", 0])
+def test_a_world_cidr_is_refused_when_the_opt_in_is_false_in_any_spelling(flag):
+    # -e aws_stack_allow_world_ollama=false gives the string "false".
+    assert problems(value=["0.0.0.0/0"], kind="addresses", allow_world=flag) != []
+
+
+@pytest.mark.parametrize("flag", [True, "true", "yes"])
+def test_a_world_cidr_is_allowed_when_opted_in(flag):
+    assert problems(value=["0.0.0.0/0"], kind="addresses", allow_world=flag) == []
+
+
+def test_the_published_port_is_parsed_as_docker_reads_it():
+    assert ai_stack.published_port("127.0.0.1:8080:8000/udp") == {"ip": "127.0.0.1", "host": 8080, "container": 8000,
+                                                                   "proto": "udp"}
+    assert ai_stack.published_port("8000") == {"ip": "", "host": None, "container": 8000, "proto": "tcp"}
+
+
+@pytest.mark.parametrize("name", ["gpt-oss:120b-cloud", "minimax-m2.7:cloud", "library/deepseek-v3.1:671b-cloud"])
+def test_cloud_models_are_refused_unless_allowed(name):
+    [sentence] = problems(value=[name], kind="models", allow_cloud="false", allow_var="ollama_brain_allow_cloud_models")
+    assert sentence == (f"v holds {name!r}, which runs on ollama.com, so prompts would leave the brain; list models "
+                        "that run on the brain, or set ollama_brain_allow_cloud_models: true to accept that.")
+    assert problems(value=[name], kind="models", allow_cloud=True) == []
+    assert problems(value=["gemma3:4b", "cloudy:latest", "x:cloudless"], kind="models") == []
+
+
+def test_warm_models_must_be_among_those_pulled_or_derived():
+    spec = {"kind": "models", "within": ["gemma3:4b", "gemma3-short"], "within_var": "ollama_brain_models"}
+    assert problems(value=["gemma3:4b", "gemma3-short:latest"], **spec) == []
+    [sentence] = problems(value=["llama3:70b", "gemma3:4b"], **spec)
+    assert sentence == ("v holds 'llama3:70b', which ollama_brain_models does not list, so it would never be pulled; "
+                        "add it to ollama_brain_models or remove it from v.")
+
+
+def test_the_body_s_own_keys_cannot_be_set_through_its_free_form_env():
+    reserved = {"AI_PROVIDER": "talent_api_ai_provider"}
+    [sentence] = problems(value={"AI_PROVIDER": "gemini", "LOG_LEVEL": "info"}, kind="env", reserved=reserved)
+    assert sentence == "v sets AI_PROVIDER, which this role sets itself; use talent_api_ai_provider instead."

@@ -74,12 +74,14 @@ def test_every_bad_input_is_named_in_one_refusal(host):
     bad = {
         "ollama_brain_keep_alive": "forever",
         "ollama_brain_listen_address": "brain.internal",
-        "ollama_brain_port": 70000,
+        # A type check reads it as 11434; the drop-in would carry the space.
+        "ollama_brain_port": "11434 ",
         "ollama_brain_models": [],
         "ollama_brain_warm_models": ["../../etc/passwd"],
         "ollama_brain_install_root": "opt/ollama",
         "ollama_brain_environment": {"OLLAMA_HOST": "0.0.0.0"},
         "ollama_brain_allowed_clients": ["0.0.0.0/1", "128.0.0.0/1"],
+        "ollama_brain_derived_models": [{"name": "big", "from": "gpt-oss:120b-cloud"}],
         "ollama_brain_wait_timeout": 0,
         "ollama_brain_release_base_url": "github.com/ollama/ollama/releases/download",
     }
@@ -92,7 +94,9 @@ def test_every_bad_input_is_named_in_one_refusal(host):
         "0 (unload at once), whole seconds such as 300, or a duration such as 5m or 24h.",
         f"ollama_brain_listen_address is 'brain.internal', which is not an IP address; write one of this host's addresses "
         f"({address(host)}",
-        "ollama_brain_port is 70000, which is not a TCP port; write a number from 1 to 65535, for example 11434.",
+        "ollama_brain_port is '11434 ', which is not a TCP port; write a number from 1 to 65535, for example 11434.",
+        "ollama_brain_derived_models holds 'gpt-oss:120b-cloud', which runs on ollama.com, so prompts would leave the "
+        "brain; list models that run on the brain, or set ollama_brain_allow_cloud_models: true to accept that.",
         "ollama_brain_models is empty; list at least one model, such as gemma3:4b.",
         "ollama_brain_warm_models holds '../../etc/passwd', which is not a model reference; write name:tag such as "
         "gemma3:4b (or namespace/name:tag).",

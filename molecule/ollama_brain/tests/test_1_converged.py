@@ -33,7 +33,7 @@ def test_dropin_configures_the_service(host):
     assert dropin.mode == 0o644
     text = dropin.content_string
     for line in (f'OLLAMA_HOST={address(host)}:11434', 'OLLAMA_KEEP_ALIVE=-1', 'OLLAMA_CONTEXT_LENGTH=4096',
-                 'OLLAMA_NUM_PARALLEL=1', 'OLLAMA_MAX_LOADED_MODELS=1', 'OLLAMA_NOPRUNE=1',
+                 'OLLAMA_NUM_PARALLEL=1', 'OLLAMA_MAX_LOADED_MODELS=1', 'OLLAMA_NOPRUNE=1', 'OLLAMA_NO_CLOUD=1',
                  'OLLAMA_MODELS=/usr/share/ollama/.ollama/models', 'NoNewPrivileges=true', 'ProtectSystem=strict'):
         assert line in text, line
     shown = host.run("systemctl show ollama -p Environment -p User -p Restart -p CPUQuotaPerSecUSec").stdout

@@ -48,8 +48,11 @@ def test_every_bad_input_is_named_in_one_refusal(host):
     before = state(host)
     result, output = converge({
         "talent_api_env_file": "app/.env", "talent_api_ai_timeout": -1, "talent_api_ai_temperature": -0.5,
-        "talent_api_published_ports": ["8000:80000"], "talent_api_health_timeout": 0,
+        # 70000 read from the right is a host port out of range, not an address.
+        "talent_api_published_ports": ["70000:8000"], "talent_api_health_timeout": 0,
         "talent_api_ai_model_name": "../../etc/passwd", "talent_api_env": {"BAD-NAME": "x"},
+        # A key the role derives: the backend would switch provider silently.
+        "talent_api_secret_env": {"AI_PROVIDER": "gemini"},
     })
     assert result.returncode != 0, output[-2000:]
     for sentence in [
@@ -57,10 +60,11 @@ def test_every_bad_input_is_named_in_one_refusal(host):
         "such as /home/ubuntu/app/.env.",
         "talent_api_ai_timeout is -1, which is not a number above 0; write 30, the backend's default.",
         "talent_api_ai_temperature is -0.5, which is not a number at least 0; write 0.7, the backend's default.",
-        "talent_api_published_ports holds '8000:80000', which is not a port mapping;",
+        "talent_api_published_ports holds '70000:8000', which is not a port mapping;",
         "talent_api_health_timeout is 0, which is not a whole number of at least 1; write 60.",
         "talent_api_ai_model_name holds '../../etc/passwd', which is not a model reference;",
         "talent_api_env has 'BAD-NAME', which is not an environment name;",
+        "talent_api_secret_env sets AI_PROVIDER, which this role sets itself; use talent_api_ai_provider instead.",
     ]:
         assert sentence in output, sentence
     assert state(host) == before
