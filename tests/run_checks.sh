@@ -135,7 +135,8 @@ python_for_current_ansible() {
 }
 
 # The supported range ends at ansible 14 (ansible-core 2.21): the unit tests,
-# module docs and syntax checks under it, in a venv of its own.
+# the EC2 inventory and provisioning on moto (amazon.aws 11, whose inventory
+# has ec2_tags), module docs and syntax checks under it, in a venv of its own.
 ansible_current() {
   local python venv=.cache/venv-current
   python=$(python_for_current_ansible) ||
@@ -151,7 +152,9 @@ ansible_current() {
     export PATH=$root/$venv/bin:$PATH
     ansible --version | head -n 2
     python --version
-    pytest -p no:cacheprovider --timeout=300 -q tests/unit && ansible_docs && syntax_checks
+    pytest -p no:cacheprovider --timeout=300 -q tests/unit &&
+      pytest -p no:cacheprovider --timeout=900 -q tests/aws/test_inventory.py &&
+      ansible_docs && syntax_checks
   )
 }
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from conftest import flat, playbook, run
 from moto_rig import ROOT
+from test_scale_out import second_zone_subnet
 
 
 def plain(value):
@@ -53,3 +55,42 @@ def test_access_path_is_chosen_by_environment(account):
     assert body["ansible_connection"] == "amazon.aws.aws_ssm"
     public = hostvars(moto, AI_STACK_ACCESS="public")["talent-api"]
     assert public["ansible_host"] == public["public_ip_address"] != public["private_ip_address"]
+
+
+# Printed whatever an aws_ec2 inventory file says, so not ours to fix:
+COLLECTION_NOTICES = (
+    # amazon.aws >= 11.2.0, at every parse (plugins/inventory/aws_ec2.py, parse()).
+    "The 'tags' host variable is deprecated. Use 'ec2_tags' instead.",
+    # amazon.aws plugin_utils/inventory.py templates its options with disable_lookups, which ansible-core 2.19 deprecated.
+    "Passing `disable_lookups` to `template` is deprecated.",
+    # ansible-core, because the plugin itself sets the hostvar `tags` on every host.
+    "Found variable using reserved name 'tags'.",
+    # ansible-core's footer under any deprecation.
+    "Deprecation warnings can be disabled by setting",
+)
+
+
+def warnings(output: str) -> list[str]:
+    text = " ".join(output.split())
+    parts = re.split(r"(?=\[(?:DEPRECATION )?WARNING\]:)", text)
+    return [part.strip() for part in parts if part.startswith("[") and "WARNING]:" in part[:25]]
+
+
+def test_groups_and_composed_variables_with_no_deprecation_from_our_file(account):
+    """Under the pinned amazon.aws (tags only) and under ansible 14's (ec2_tags): same groups, no warning of ours."""
+    moto = account.moto
+    subnets = [account.subnet_id, second_zone_subnet(account)]
+    provisioned = playbook(moto, "provision", "-e",
+                           json.dumps({"aws_stack_brain_count": 2, "aws_stack_brain_subnet_ids": subnets}))
+    assert provisioned.returncode == 0, flat(provisioned)[-3000:]
+    result = run(moto, "ansible-inventory", "-i", "inventory/aws_ec2.yml", "--list")
+    assert result.returncode == 0, flat(result)[-3000:]
+    listed = json.loads(result.stdout)
+    assert sorted(listed["brain"]["hosts"]) == ["ai-chatbot-prod-brain", "ai-chatbot-prod-brain-2"], listed.get("brain")
+    assert listed["body"]["hosts"] == ["talent-api"]
+    variables = {host: {k: plain(v) for k, v in hv.items()} for host, hv in listed["_meta"]["hostvars"].items()}
+    assert variables["talent-api"]["ai_brain_url"].startswith("http://")
+    assert variables["ai-chatbot-prod-brain"]["ai_brain_lb_kind"] == "aws_target_group"
+    assert variables["ai-chatbot-prod-brain"]["ai_brain_allowed_clients"]
+    ours = [w for w in warnings(result.stderr) if not any(notice in w for notice in COLLECTION_NOTICES)]
+    assert ours == []

@@ -99,13 +99,19 @@ def no_lab(root: Path) -> None:
 
 
 def current_venv(root: Path, failing: str) -> None:
-    """ansible-current's venv, with `failing` (pytest, ansible-doc or ansible-playbook) exiting 1."""
+    """ansible-current's venv, with `failing` (pytest, ansible-doc or ansible-playbook) exiting 1.
+
+    `command:words` fails only when its arguments hold `words` (one of the check's several pytest runs).
+    """
     venv = root / ".cache" / "venv-current"
     (venv / "bin").mkdir(parents=True)
+    failing, _, words = failing.partition(":")
     for command in ("ansible", "python", "pytest", "ansible-doc", "ansible-playbook"):
         stub = venv / "bin" / command
-        stub.write_text("#!/usr/bin/env bash\n"
-                        + (f"echo 'planted failure: {command}'; exit 1\n" if command == failing else "exit 0\n"))
+        fail = f"echo 'planted failure: {command}'; exit 1\n"
+        if words:
+            fail = f'case " $* " in *{words}*) {fail.strip()};; esac\nexit 0\n'
+        stub.write_text("#!/usr/bin/env bash\n" + (fail if command == failing else "exit 0\n"))
         stub.chmod(0o755)
     (venv / ".installed").touch()
 
@@ -143,7 +149,7 @@ DEFECTS: dict[str, list[tuple[str, Plant]]] = {
                 lambda r: replace(r / "filter_plugins/ai_stack.py", "1 <= number <= 65535", "1 <= number <= 99999"))],
     "aws-moto": [("pytest on moto fails", lambda r: stand_in_venv(r, {"pytest": "tests/aws"}))],
     "ansible-current": [(f"{command} under ansible 14 fails", lambda r, c=command: current_venv(r, c))
-                        for command in ("pytest", "ansible-doc", "ansible-playbook")],
+                        for command in ("pytest", "pytest:tests/aws", "ansible-doc", "ansible-playbook")],
     "e2e-demo": [("the demo's end-to-end tests fail",
                   lambda r: (no_lab(r), stand_in_venv(r, {"pytest": "tests/e2e"})))],
     "e2e-demo-trixie": [("the Debian 13 demo fails", lambda r: (no_lab(r), stand_in_venv(r, {"pytest": "tests/e2e"})))],

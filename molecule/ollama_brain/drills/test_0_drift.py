@@ -1,58 +1,91 @@
-"""A re-run skips install and configure only when host_state finds nothing to do.
+"""Everything the role manages, changed by hand at once: check mode names each change, one run puts all of it back.
 
-Each case changes one kind of thing the role manages, by hand, and checks that
-the next run notices it and puts it back; a kind host_state did not compare
-would stay changed here.
+A re-run skips install and configure only when host_state finds nothing to do,
+so each kind of thing it compares has a case here, and check mode must name it
+(`-v` prints host_state's differences): a kind host_state did not compare would
+go unnamed. Models and warmth are compared live on every run (models.yml,
+warmup.yml), so their cases only have to be repaired.
+
+Changes go in two batches because stopping the firewall unit also unloads its
+table: the deleted table must be found while the unit is still active.
 """
 
 import json
 
 import pytest
-from lab_helpers import recap, run_playbook, scenario_dir
+from lab_helpers import address, recap, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
 UNIT = "/etc/systemd/system/ollama.service"
 DROPIN = "/etc/systemd/system/ollama.service.d/override.conf"
+MODELS = "/usr/share/ollama/.ollama/models"
+LINK = "/usr/local/bin/ollama"
+MODEL = "gemma3:4b"
 
 
-def converge() -> dict:
-    result = run_playbook(scenario_dir() / "converge.yml", "--limit", "lab-brain")
+def cases(url: str) -> dict:
+    """name -> (batch, change by hand, what check mode names ('' when compared live), test that it was put back)."""
+    model = json.dumps({"model": MODEL, "keep_alive": 0})
+    return {
+        "unit-content": (1, f"echo '# edited by hand' >> {UNIT}", f"{UNIT}: content differs",
+                         f"! grep -q 'edited by hand' {UNIT}"),
+        "dropin-mode": (1, f"chmod 0600 {DROPIN}", f"{DROPIN}: mode is 0600, not 0644",
+                        f"test $(stat -c %a {DROPIN}) = 644"),
+        "link-target": (1, f"ln -sfn /opt/ollama/$(ls /opt/ollama | sort -V | grep -v previous | tail -1)/bin/../bin/ollama "
+                           f"{LINK}", f"{LINK}: points at", f"readlink {LINK} | grep -vq '/bin/../bin/'"),
+        "models-dir-owner": (1, f"chown root:root {MODELS}", f"{MODELS}: owner is root, not ollama",
+                             f"test $(stat -c %U {MODELS}) = ollama"),
+        "stale-warmup-request": (1, "echo '{}' > /etc/ollama/warmup.d/old_model.json",
+                                 "/etc/ollama/warmup.d/old_model.json: no longer wanted",
+                                 "test ! -e /etc/ollama/warmup.d/old_model.json"),
+        "warmup-unit-disabled": (1, "systemctl disable ollama-warmup.service", "ollama-warmup.service: disabled, not enabled",
+                                 "systemctl is-enabled ollama-warmup.service"),
+        "firewall-table-deleted": (1, "nft delete table inet ollama_brain",
+                                   "ollama-firewall.service: active, but table inet ollama_brain is not loaded",
+                                   "nft list table inet ollama_brain"),
+        # Through the API while the service still runs (the service is stopped further down the batch).
+        "model-unloaded": (1, f"curl -fsS -m 30 {url}/api/generate -d '{model}'", "",
+                           f"curl -fsS -m 10 {url}/api/ps | grep -q '{MODEL}'"),
+        "model-deleted": (1, f"curl -fsS -m 30 -X DELETE {url}/api/delete -d '{json.dumps({'model': MODEL})}'", "",
+                          f"curl -fsS -m 10 {url}/api/tags | grep -q '{MODEL}'"),
+        "service-stopped": (1, "systemctl stop ollama.service", "ollama.service: inactive, not active",
+                            "systemctl is-active ollama.service"),
+        "firewall-stopped": (2, "systemctl stop ollama-firewall.service", "ollama-firewall.service: inactive, not active",
+                             "systemctl is-active ollama-firewall.service"),
+    }
+
+
+def converge(*args: str):
+    result = run_playbook(scenario_dir() / "converge.yml", "--limit", "lab-brain", *args)
     assert result.returncode == 0, result.stdout[-3000:]
-    return recap(result.stdout)["lab-brain"]
+    return recap(result.stdout)["lab-brain"], result.stdout
 
 
-@pytest.fixture(scope="module", autouse=True)
-def in_place():
-    assert converge()["failed"] == 0
+@pytest.fixture(scope="module")
+def all_cases(host):
+    return cases(f"http://{address(host)}:11434")
 
 
-# (tamper command, command that succeeds once the role has put things back)
-CASES = {
-    "unit-content": (f"echo '# edited by hand' >> {UNIT}", f"! grep -q 'edited by hand' {UNIT}"),
-    "dropin-mode": (f"chmod 0600 {DROPIN}", f"test $(stat -c %a {DROPIN}) = 644"),
-    "link-target": ("ln -sfn /opt/ollama/$(ls /opt/ollama | sort -V | grep -v previous | tail -1)/bin/../bin/ollama "
-                    "/usr/local/bin/ollama",
-                    "readlink /usr/local/bin/ollama | grep -vq '/bin/../bin/'"),
-    "models-dir-owner": ("chown root:root /usr/share/ollama/.ollama/models",
-                         "test $(stat -c %U /usr/share/ollama/.ollama/models) = ollama"),
-    "stale-warmup-request": ("echo '{}' > /etc/ollama/warmup.d/old_model.json", "test ! -e /etc/ollama/warmup.d/old_model.json"),
-    "warmup-unit-disabled": ("systemctl disable ollama-warmup.service", "systemctl is-enabled ollama-warmup.service"),
-    "firewall-stopped": ("systemctl stop ollama-firewall.service", "systemctl is-active ollama-firewall.service"),
-    "firewall-table-deleted": ("nft delete table inet ollama_brain", "nft list table inet ollama_brain"),
-    "service-stopped": ("systemctl stop ollama.service", "systemctl is-active ollama.service"),
-}
+@pytest.mark.parametrize("batch", [1, 2])
+def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, all_cases, batch):
+    mine = {name: case for name, case in all_cases.items() if case[0] == batch}
+    for name, (_batch, change, _named, _restored) in mine.items():
+        result = host.run(change)
+        assert result.rc == 0, f"{name}: {result.stdout} {result.stderr}"
+    counts, output = converge("--check", "--diff", "-v")
+    assert counts["changed"] > 0, "check mode reported no change"
+    # The YAML callback may fold a long sentence over lines.
+    output = " ".join(output.split())
+    unnamed = [name for name, (_b, _c, named, _r) in mine.items() if named and named not in output]
+    assert unnamed == [], f"check mode did not name {unnamed}: host_state does not compare them"
 
-
-@pytest.mark.parametrize("case", list(CASES))
-def test_the_next_run_puts_back_what_was_changed_by_hand(host, case):
-    tamper, restored = CASES[case]
-    host.run_expect([0], tamper)
-    counts = converge()
-    assert counts["changed"] > 0, f"{case}: the run did not notice the change"
-    assert host.run(restored).rc == 0, f"{case}: the run did not put it back"
+    counts, _output = converge()
+    assert counts["changed"] > 0
+    left = [name for name, (_b, _c, _n, restored) in mine.items() if host.run(restored).rc != 0]
+    assert left == [], f"the run did not put back {left}"
 
 
 def test_a_run_after_that_changes_nothing(host):
-    counts = converge()
+    counts, _output = converge()
     assert counts["changed"] == 0, json.dumps(counts)
