@@ -161,8 +161,8 @@ for _scenario in sorted(p.parent.name for p in (PROJECT / "molecule").glob("*/mo
     if _scenario != "default":
         DEFECTS[f"molecule-{_scenario}"] = [
             (f"molecule {step} fails", lambda r, s=step: (no_lab(r), stand_in_venv(r, {"molecule": s})))
-            for step in (r"^\|test", r"^\|verify", r"^\|destroy")
-            + ((r"^drills\|verify",) if (PROJECT / "molecule" / _scenario / "drills").is_dir() else ())]
+            for step in (r"^\|test", r"^drills\|verify" if (PROJECT / "molecule" / _scenario / "drills").is_dir()
+                         else r"^\|verify", r"^\|destroy")]
 
 CASES = [pytest.param(check, plant, id=f"{check}: {what}") for check, plants in DEFECTS.items() for what, plant in plants]
 
