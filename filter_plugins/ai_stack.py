@@ -435,6 +435,17 @@ def _check(spec: Mapping) -> tuple[str, str]:
             return f"{head}, which is not a mapping; write name: value pairs, such as {spec.get('example', '{}')}.", ""
         return "", ""
 
+    if kind == "same_as":
+        # A value another role or host must hold too: {other variable: {where: its value}}.
+        number = _integer(value) if spec.get("as_int") else value
+        differ = [(other, where, seen) for other, places in (spec.get("others") or {}).items()
+                  for where, seen in sorted(places.items())
+                  if (_integer(seen) if spec.get("as_int") else seen) != number]
+        if differ:
+            listed = "; ".join(f"{other} is {_show(seen)} on {where}" for other, where, seen in differ)
+            return (f"{head}, but {listed}; {spec.get('hint', 'set them to the same value')}.", "")
+        return "", ""
+
     if kind == "one_of":
         if value not in spec["choices"]:
             return f"{head}; write one of {', '.join(map(str, spec['choices']))}.", ""

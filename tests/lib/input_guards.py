@@ -50,7 +50,8 @@ def rows():
         if vars_file.is_file():
             for key, value in (yaml.safe_load(vars_file.read_text()) or {}).items():
                 if key.endswith("_input_checks"):
-                    checks.update({c["var"]: describe(c) for c in value})
+                    for c in value:  # a variable may have several checks (its own, then one against others)
+                        checks[c["var"]] = "; ".join(filter(None, (checks.get(c["var"]), describe(c))))
         seen = set()
         for entry in specs.values():
             for name, option in (entry.get("options") or {}).items():

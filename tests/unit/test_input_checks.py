@@ -225,3 +225,10 @@ def test_the_body_s_own_keys_cannot_be_set_through_its_free_form_env():
     reserved = {"AI_PROVIDER": "talent_api_ai_provider"}
     [sentence] = problems(value={"AI_PROVIDER": "gemini", "LOG_LEVEL": "info"}, kind="env", reserved=reserved)
     assert sentence == "v sets AI_PROVIDER, which this role sets itself; use talent_api_ai_provider instead."
+
+
+def test_a_value_two_roles_must_share_names_each_host_that_differs():
+    spec = {"kind": "same_as", "as_int": True, "hint": "set ai_ollama_port"}
+    assert problems(value="11434", others={"ollama_brain_port": {"brain-1": 11434, "brain-2": "11434"}}, **spec) == []
+    [sentence] = problems(value=11434, others={"ollama_brain_port": {"brain-1": 11434, "brain-2": 8080}}, **spec)
+    assert sentence == "v is 11434, but ollama_brain_port is 8080 on brain-2; set ai_ollama_port."
