@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 from lab_rig import PROJECT, VENV_BIN, address, lab_env, recap, run, sh
+from pins import OLLAMA_DEFAULT
 
 DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 UPGRADE_REPORT = PROJECT / "reports" / "rolling-upgrade.json"
 VERIFY_REPORT = PROJECT / "reports" / "verify-demo-body.json"
 BRAINS = {"demo-brain", "demo-brain-2"}
-# The lab mirror's releases (tests/lib/lab-services.sh): the demo runs the default, 0.34.2.
+# The lab mirror's releases (tests/lib/lab-services.sh): the demo runs the role's default.
 OTHER_VERSION = "0.32.3"
-DEFAULT_VERSION = "0.34.2"
+DEFAULT_VERSION = OLLAMA_DEFAULT
 
 
 def output(result: subprocess.CompletedProcess) -> str:

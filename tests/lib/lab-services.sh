@@ -17,9 +17,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 network=${LAB_NETWORK:-ai-stack-lab}
 mirror=${LAB_MIRROR_CONTAINER:-ai-stack-mirror}
 registry=${LAB_REGISTRY_CONTAINER:-ai-stack-registry}
-# The default release, one newer than the advisory floor (0.32.3) and one below
-# it in the old .tgz format (0.13.5).
-versions=(0.13.5 0.32.3 0.34.2)
+# The role's default release (read from where it is pinned), one older release
+# past the advisory floor (0.32.3) and one below it in the old .tgz format (0.13.5).
+default_version=$(sed -n 's/^ollama_brain_version: *"\{0,1\}\([0-9.]*\)"\{0,1\}$/\1/p' "$root/roles/ollama_brain/defaults/main.yml")
+[[ -n $default_version ]] || { echo "no ollama_brain_version in roles/ollama_brain/defaults/main.yml" >&2; exit 1; }
+versions=(0.13.5 0.32.3 "$default_version")
 lab=$root/.cache/lab
 registry_user=lab-deployer
 

@@ -1,4 +1,4 @@
-"""The double against the official `ollama` Python client and OLLAMA_FACTS.md."""
+"""The double against the official `ollama` Python client and the documented behaviour of the real server."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import pytest
 from conftest import DOUBLE_BIN, ROOT
 from ollama_double.names import InvalidName, ModelName
 from ollama_double.settings import FOREVER, parse_duration, parse_host
+from pins import OLLAMA_DEFAULT
 
 
 def client(server) -> ollama.Client:
@@ -324,10 +325,10 @@ def test_cli(double):
 
 def test_release_archives_verify_and_unpack(tmp_path):
     build = ROOT / "tests" / "ollama_double" / "build_release.py"
-    subprocess.run([sys.executable, str(build), str(tmp_path), "0.13.5", "0.34.2"], check=True,
+    subprocess.run([sys.executable, str(build), str(tmp_path), "0.13.5", OLLAMA_DEFAULT], check=True,
                    capture_output=True, timeout=60)
     base = tmp_path / "ollama/ollama/releases/download"
-    for version, asset in (("0.13.5", "ollama-linux-amd64.tgz"), ("0.34.2", "ollama-linux-amd64.tar.zst")):
+    for version, asset in (("0.13.5", "ollama-linux-amd64.tgz"), (OLLAMA_DEFAULT, "ollama-linux-amd64.tar.zst")):
         folder = base / f"v{version}"
         assert (folder / "sha256sum.txt").read_text() == (
             f"{hashlib.sha256((folder / asset).read_bytes()).hexdigest()}  ./{asset}\n")
@@ -341,8 +342,8 @@ def test_release_archives_verify_and_unpack(tmp_path):
                              timeout=30, env={"OLLAMA_HOST": "127.0.0.1:9", "PATH": "/usr/bin:/bin"}).stdout
         assert f"client version is {version}" in out
     again = tmp_path / "again"
-    subprocess.run([sys.executable, str(build), str(again), "0.34.2"], check=True, capture_output=True, timeout=60)
-    assert (again / "ollama/ollama/releases/download/v0.34.2/sha256sum.txt").read_text() == (
-        base / "v0.34.2/sha256sum.txt").read_text()
+    subprocess.run([sys.executable, str(build), str(again), OLLAMA_DEFAULT], check=True, capture_output=True, timeout=60)
+    assert (again / f"ollama/ollama/releases/download/v{OLLAMA_DEFAULT}/sha256sum.txt").read_text() == (
+        base / f"v{OLLAMA_DEFAULT}/sha256sum.txt").read_text()
     with tarfile.open(base / "v0.13.5/ollama-linux-amd64.tgz") as tar:
         assert {"bin/ollama", "lib/ollama"} <= set(tar.getnames())

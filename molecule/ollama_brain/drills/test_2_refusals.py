@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from lab_helpers import address, lab_env, record_measurement, run_playbook, scenario_dir, snapshot
+from pins import OLLAMA_DEFAULT
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -34,12 +35,13 @@ WATCHED = [
     ({"ollama_brain_version": "0.30.0"},
      "ollama_brain_version 0.30.0 is older than 0.31.2, the first release fixed for ollama#17042 (GGUF parser denial "
      "of service through /api/create (fixed by ollama#17062)); set ollama_brain_version to 0.31.2 or newer (the default "
-     "is 0.34.2), or set ollama_brain_allow_vulnerable_version: true to accept the risk."),
+     f"is {OLLAMA_DEFAULT}), or set ollama_brain_allow_vulnerable_version: true to accept the risk."),
     ({"ollama_brain_version": "0.99.0"},
      "Ollama 0.99.0 has no release at http://ollama-mirror:8080/ollama/ollama/releases/download/v0.99.0/sha256sum.txt "
-     "(HTTP 404); set ollama_brain_version to a published release, for example 0.34.2."),
+     f"(HTTP 404); set ollama_brain_version to a published release, for example {OLLAMA_DEFAULT}."),
     ({"ollama_brain_version": "latest"},
-     "ollama_brain_version is 'latest', which is not a release number; write the release to pin, for example 0.34.2, "
+     "ollama_brain_version is 'latest', which is not a release number; write the release to pin, for example "
+     f"{OLLAMA_DEFAULT}, "
      "so that every run installs the same Ollama."),
     ({"ollama_brain_listen_address": "0.0.0.0"},
      "ollama_brain_listen_address is '0.0.0.0', which exposes Ollama's unauthenticated API on every interface; "
@@ -147,9 +149,9 @@ def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
     assert (f"Ollama did not answer at http://{ip}:11500 within 20 s of its restart with the new version and "
             "configuration (its log says: ") in output, output[-3000:]
     assert "in use" in output
-    assert (f"the previous configuration is serving again at http://{ip}:11434 (Ollama 0.34.2); "
+    assert (f"the previous configuration is serving again at http://{ip}:11434 (Ollama {OLLAMA_DEFAULT}); "
             "fix that setting and run again.") in output
-    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.34.2/bin/ollama"
+    assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{OLLAMA_DEFAULT}/bin/ollama"
     assert f"OLLAMA_HOST={ip}:11434" in host.file("/etc/systemd/system/ollama.service.d/override.conf").content_string
     assert "dport 11434" in host.file("/etc/ollama/firewall.nft").content_string
     assert host.run("ls /etc/ollama /etc/systemd/system/ollama.service.d | grep -c '~$'").stdout.strip() == "0"
@@ -167,7 +169,7 @@ def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
 def test_an_archive_that_does_not_match_its_checksum_installs_nothing(host):
     """A mirror serving a different file than sha256sum.txt names: refused in one sentence, nothing left behind."""
     release = Path(lab_env("LAB_MIRROR_DIR")) / "ollama/ollama/releases/download/v0.34.9"
-    good = release.parent / "v0.34.2" / "ollama-linux-amd64.tar.zst"
+    good = release.parent / f"v{OLLAMA_DEFAULT}" / "ollama-linux-amd64.tar.zst"
     release.mkdir()
     try:
         (release / "ollama-linux-amd64.tar.zst").write_bytes(good.read_bytes() + b"tampered")
@@ -182,6 +184,6 @@ def test_an_archive_that_does_not_match_its_checksum_installs_nothing(host):
     assert "Ollama 0.34.9 was not installed: http://ollama-mirror:8080/ollama/ollama/releases/download/v0.34.9/" in output
     assert "did not match" in output and "the running version is unchanged." in output, output[-3000:]
     assert not host.file("/opt/ollama/0.34.9").exists
-    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.34.2/bin/ollama"
+    assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{OLLAMA_DEFAULT}/bin/ollama"
     assert snapshot(host, [*WATCHED, "/opt/ollama/0.34.9"]) == before
     assert host.run("ls /var/tmp | grep -c ollama-release-").stdout.strip() == "0"

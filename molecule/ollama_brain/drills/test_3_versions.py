@@ -4,6 +4,7 @@ import json
 
 import pytest
 from lab_helpers import address, json_get, recap, run_playbook, scenario_dir
+from pins import OLLAMA_DEFAULT
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -19,14 +20,17 @@ def installed(host) -> set[str]:
     return set(host.run("ls /opt/ollama").stdout.split()) - {"previous-version"}
 
 
+D = OLLAMA_DEFAULT
+
+
 @pytest.mark.parametrize(("version", "expected_dirs", "previous"), [
-    ("0.32.3", {"0.32.3", "0.34.2"}, "0.34.2"),   # downgrade: the current one is kept for rollback
-    (None, {"0.32.3", "0.34.2"}, "0.32.3"),       # back to the default
-    ("0.13.5", {"0.13.5", "0.34.2"}, "0.34.2"),   # an old .tgz release (opted in); 0.32.3 is now two back and removed
-    (None, {"0.13.5", "0.34.2"}, "0.13.5"),
+    ("0.32.3", {"0.32.3", D}, D),      # downgrade: the current one is kept for rollback
+    (None, {"0.32.3", D}, "0.32.3"),   # back to the default
+    ("0.13.5", {"0.13.5", D}, D),      # an old .tgz release (opted in); 0.32.3 is now two back and removed
+    (None, {"0.13.5", D}, "0.13.5"),
 ], ids=["downgrade", "upgrade", "old-tgz-release", "default-again"])
 def test_version_switch(host, version, expected_dirs, previous):
-    want = version or "0.34.2"
+    want = version or OLLAMA_DEFAULT
     counts = converge(version)
     assert counts["changed"] > 0
     assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{want}/bin/ollama"

@@ -2,6 +2,7 @@
 
 import pytest
 from lab_helpers import address, json_get, json_post, lab_host, recap, run_playbook, scenario_dir
+from pins import OLLAMA_DEFAULT
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -42,8 +43,8 @@ def test_dropin_configures_the_service(host):
 
 
 def test_pinned_release_is_linked(host):
-    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.34.2/bin/ollama"
-    assert host.file("/usr/local/lib/ollama").linked_to == "/opt/ollama/0.34.2/lib/ollama"
+    assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{OLLAMA_DEFAULT}/bin/ollama"
+    assert host.file("/usr/local/lib/ollama").linked_to == f"/opt/ollama/{OLLAMA_DEFAULT}/lib/ollama"
     assert host.run("ls /var/tmp | grep -c ollama-release-").stdout.strip() == "0"  # the archive is gone
 
 

@@ -1,6 +1,6 @@
 """Loaded models: memory accounting, keep-alive expiry, reloads, parallel slots and the queue.
 
-Semantics follow OLLAMA_FACTS.md: every request that uses a model sets its
+As the real server behaves (its docs/faq.md on keep_alive): every request that uses a model sets its
 expiry from the request's keep_alive, or OLLAMA_KEEP_ALIVE when absent;
 keep_alive 0 unloads; negative keeps forever; a request whose load-time
 options differ from the loaded instance's reloads it.
