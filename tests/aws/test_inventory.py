@@ -6,10 +6,12 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from conftest import flat, playbook, run
-from moto_rig import ROOT
+from moto_rig import ROOT, Account, moto_server, seed_account
 from test_scale_out import second_zone_subnet
 
 
@@ -25,9 +27,19 @@ def hostvars(moto, **env: str) -> dict:
     return {host: {k: plain(v) for k, v in hv.items()} for host, hv in json.loads(result.stdout)["_meta"]["hostvars"].items()}
 
 
-def test_graph_shows_brain_and_body_with_private_ips(account):
+@pytest.fixture(scope="module")
+def provisioned(tmp_path_factory) -> Iterator[Account]:
+    """One account, provisioned once, that the tests below only read (the last one scales it to two brains)."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        account = seed_account(server)
+        result = playbook(server, "provision")
+        assert result.returncode == 0, flat(result)[-3000:]
+        yield account
+
+
+def test_graph_shows_brain_and_body_with_private_ips(provisioned):
+    account = provisioned
     moto = account.moto
-    assert playbook(moto, "provision").returncode == 0
     graph = run(moto, "ansible-inventory", "-i", "inventory/aws_ec2.yml", "--graph", "--vars")
     assert graph.returncode == 0, flat(graph)[-3000:]
     ec2 = moto.client("ec2")
@@ -47,9 +59,9 @@ def test_graph_shows_brain_and_body_with_private_ips(account):
     assert listed["talent-api"]["ansible_user"] == "ubuntu"
 
 
-def test_access_path_is_chosen_by_environment(account):
+def test_access_path_is_chosen_by_environment(provisioned):
+    account = provisioned
     moto = account.moto
-    assert playbook(moto, "provision").returncode == 0
     body = hostvars(moto, AI_STACK_ACCESS="ssm")["talent-api"]
     assert body["ansible_host"] == account.body_id
     assert body["ansible_connection"] == "amazon.aws.aws_ssm"
@@ -76,8 +88,9 @@ def warnings(output: str) -> list[str]:
     return [part.strip() for part in parts if part.startswith("[") and "WARNING]:" in part[:25]]
 
 
-def test_groups_and_composed_variables_with_no_deprecation_from_our_file(account):
+def test_groups_and_composed_variables_with_no_deprecation_from_our_file(provisioned):
     """Under the pinned amazon.aws (tags only) and under ansible 14's (ec2_tags): same groups, no warning of ours."""
+    account = provisioned
     moto = account.moto
     subnets = [account.subnet_id, second_zone_subnet(account)]
     provisioned = playbook(moto, "provision", "-e",
