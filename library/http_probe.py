@@ -10,8 +10,8 @@ module: http_probe
 short_description: Ask a stack over HTTP from a host, as its clients do, in one round trip
 description:
   - Runs, from the managed host and in this order, what is asked of it; each part is optional.
-  - O(probes) GETs each URL once and reports its status, its JSON body (when it is JSON) and the time it took,
-    as M(ansible.builtin.uri) would for each.
+  - O(probes) GETs each URL once (or POSTs its C(body) as JSON) and reports its status, its JSON body (when it is
+    JSON) and the time it took, as M(ansible.builtin.uri) would for each.
   - O(chat_latency) sends streamed C(/api/chat) requests to an Ollama server with the clients' own options (and,
     like them, no C(keep_alive) unless one is set), one after another, and measures for each the time to the first
     content token, the total time, the tokens per second Ollama reports (C(eval_count) / C(eval_duration)) and the
@@ -28,7 +28,7 @@ author:
   - AI stack maintainers
 options:
   probes:
-    description: URLs to GET, each under a name that keys RV(answers).
+    description: URLs to GET (or POST to), each under a name that keys RV(answers).
     type: list
     elements: dict
     default: []
@@ -36,6 +36,7 @@ options:
       name: {description: Key of this probe in RV(answers)., type: str, required: true}
       url: {description: The http(s) URL to GET., type: str, required: true}
       timeout: {description: Seconds to wait for the answer., type: float, default: 5}
+      body: {description: A JSON body to POST instead of a GET (a request a client would send)., type: dict}
   chat_latency:
     description: An Ollama model to time, as its clients call it; results in RV(latency).
     type: dict
@@ -134,10 +135,15 @@ from ansible.module_utils.ollama_api import (OllamaClient, OllamaError, measure_
 from ansible.module_utils.urls import fetch_url, open_url
 
 
-def probe(module, url, timeout):
+def probe(module, url, timeout, body=None):
     started = time.monotonic()
-    response, info = fetch_url(module, url, method="GET", timeout=timeout)
-    body = response.read() if response else info.get("body", b"")
+    if body is None:
+        response, info = fetch_url(module, url, method="GET", timeout=timeout)
+    else:
+        response, info = fetch_url(module, url, method="POST", timeout=timeout, data=json.dumps(body),
+                                   headers={"Content-Type": "application/json"})
+    # An HTTP error's body was already read into info (the response object is then spent).
+    body = info.get("body") or (response.read() if response else b"")
     answer = {"status": int(info.get("status", -1)), "msg": info.get("msg", ""),
               "elapsed": round(time.monotonic() - started, 3)}
     try:
@@ -203,6 +209,7 @@ def main():
                 "name": {"type": "str", "required": True},
                 "url": {"type": "str", "required": True},
                 "timeout": {"type": "float", "default": 5},
+                "body": {"type": "dict"},
             }},
             "chat_latency": {"type": "dict", "options": {
                 "url": {"type": "str", "required": True},
@@ -236,7 +243,8 @@ def main():
     if params["backend_command"] and params["backend_command"]["timeout"] <= 0:
         module.fail_json(msg="backend_command.timeout is %s; give the seconds to wait for the answer, more than 0."
                              % params["backend_command"]["timeout"])
-    result = {"changed": False, "answers": {p["name"]: probe(module, p["url"], p["timeout"]) for p in params["probes"]}}
+    answers = {p["name"]: probe(module, p["url"], p["timeout"], p["body"]) for p in params["probes"]}
+    result = {"changed": False, "answers": answers}
     if params["chat_latency"]:
         result["latency"] = chat_latency(params["chat_latency"])
     if params["backend_command"]:

@@ -83,6 +83,7 @@ def test_first_demo_converges_and_verifies_green(demo):
     assert "AI endpoint answered by ollama" in names
     assert "demo-outsider" in names, "verify must try the brain from the outsider"
     assert "tunnel process runs and survived this run" in names
+    assert "brain refuses cloud models (prompts stay on the brain)" in names
     assert "The lab is converged and verified" in output
     # The table shows what the brain would do, says so, and times the request in milliseconds.
     assert "SIMULATED: the brain is the Ollama API double (profile m7i-flex-large" in output

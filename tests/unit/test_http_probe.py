@@ -24,6 +24,15 @@ def test_reports_each_answer_and_a_refused_connection(double):
     assert result["changed"] is False
 
 
+def test_a_probe_with_a_body_posts_it_as_a_client_would(double_factory):
+    server = double_factory(OLLAMA_NO_CLOUD="1").start()
+    ask = {"model": "gpt-oss:120b-cloud", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    result = run_module(http_probe, {"probes": [{"name": "cloud", "url": f"{server.url}/api/chat", "body": ask}]})
+    assert not result.failed, result
+    assert result["answers"]["cloud"]["status"] == 403
+    assert result["answers"]["cloud"]["json"] == {"error": "ollama cloud is disabled: remote model is unavailable"}
+
+
 def test_names_must_be_unique(double):
     result = run_module(http_probe, {"probes": [{"name": "a", "url": double.url}, {"name": "a", "url": double.url}]})
     assert result.failed

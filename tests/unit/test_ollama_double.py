@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 import tarfile
@@ -347,3 +348,25 @@ def test_release_archives_verify_and_unpack(tmp_path):
         base / f"v{OLLAMA_DEFAULT}/sha256sum.txt").read_text()
     with tarfile.open(base / "v0.13.5/ollama-linux-amd64.tgz") as tar:
         assert {"bin/ollama", "lib/ollama"} <= set(tar.getnames())
+
+
+@pytest.mark.parametrize(("path", "operation"), [("/api/chat", "remote model is unavailable"),
+                                                 ("/api/generate", "remote model is unavailable"),
+                                                 ("/api/show", "remote model details are unavailable")])
+def test_cloud_models_are_refused_with_ollama_no_cloud(double_factory, path, operation):
+    server = double_factory(OLLAMA_NO_CLOUD="1").start()
+    body = {"model": "gpt-oss:120b-cloud", "messages": [{"role": "user", "content": "hi"}], "prompt": "hi", "stream": False}
+    with pytest.raises(urllib.error.HTTPError) as err:
+        server.api("POST", path, body)
+    assert err.value.code == 403
+    assert json.loads(err.value.read()) == {"error": f"ollama cloud is disabled: {operation}"}
+    assert server.api("GET", "/api/status") == {"cloud": {"disabled": True, "source": "env"}}
+
+
+def test_without_ollama_no_cloud_a_cloud_model_would_leave_the_host(double_factory):
+    server = double_factory().start()
+    assert server.api("GET", "/api/status") == {"cloud": {"disabled": False, "source": "none"}}
+    # The request is forwarded to ollama.com; the double, never signed in, gets what such a server gets.
+    with pytest.raises(urllib.error.HTTPError) as err:
+        server.api("POST", "/api/chat", {"model": "minimax-m2.7:cloud", "messages": [], "stream": False})
+    assert err.value.code == 401

@@ -28,6 +28,8 @@ def test_verify_report_is_green_and_never_prints_the_token():
     assert "FAIL" not in status.values(), checks
     assert status["AI endpoint answered by ollama"] == "OK"
     assert status["backend container runs with the brain settings"] == "OK"
+    # Asked for a cloud model as a client would, the brain refuses it (OLLAMA_NO_CLOUD).
+    assert status["brain refuses cloud models (prompts stay on the brain)"] == "OK", checks
     # This scenario has no outsider and no tunnel: those checks say so instead of passing.
     skipped = {check["name"]: check["value"] for check in checks if check["status"] == "SKIP"}
     assert set(skipped) == {"brain unreachable from outsiders", "tunnel process runs", "tunnel answers /health"}, checks

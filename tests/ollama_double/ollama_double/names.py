@@ -52,6 +52,11 @@ class ModelName:
         return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
 
     @property
+    def is_cloud(self) -> bool:
+        """A cloud model (gpt-oss:120b-cloud, minimax-m2.7:cloud): served through this API, run on ollama.com."""
+        return self.tag == "cloud" or self.tag.endswith("-cloud")
+
+    @property
     def catalog_key(self) -> str:
         return f"{self.namespace}/{self.model}:{self.tag}"
 

@@ -148,6 +148,10 @@ class OllamaHandler(BaseHTTPRequestHandler):
             self._send_json(200, {"models": [tags_entry(m) for m in self.store.list()]})
         elif path == "/api/ps":
             self._send_json(200, {"models": self.runtime.ps()})
+        elif path == "/api/status":
+            # Since v0.16.2 (ollama#14221): whether cloud features are off, and what turned them off.
+            no_cloud = self.settings.no_cloud
+            self._send_json(200, {"cloud": {"disabled": no_cloud, "source": "env" if no_cloud else "none"}})
         elif path.startswith("/api/") and path[5:] in ("pull", "generate", "chat", "show", "create", "delete"):
             self._send_text(405, "405 method not allowed")
         else:
@@ -182,8 +186,27 @@ class OllamaHandler(BaseHTTPRequestHandler):
             self._send_text(404, "404 page not found")
             return
         body = self._body()
-        if body is not None:
+        if body is not None and not self._refused_cloud(body):
             handler(body)
+
+    # What the server answers for a cloud model (server/routes_cloud_test.go upstream): with
+    # OLLAMA_NO_CLOUD, 403 and this error; without it, the request goes to ollama.com, which the
+    # double cannot reach, so it answers as a server that never signed in does.
+    _CLOUD_OPERATIONS = {"/api/chat": "remote model is unavailable", "/api/generate": "remote model is unavailable",
+                         "/api/show": "remote model details are unavailable", "/api/pull": "remote model is unavailable"}
+
+    def _refused_cloud(self, body: dict[str, Any]) -> bool:
+        try:
+            name = ModelName.parse(body.get("model") or body.get("name") or "")
+        except InvalidName:
+            return False
+        if not name.is_cloud or self.path not in self._CLOUD_OPERATIONS:
+            return False
+        if self.settings.no_cloud:
+            self._error(403, f"ollama cloud is disabled: {self._CLOUD_OPERATIONS[self.path]}")
+        else:
+            self._error(401, "unauthorized")
+        return True
 
     def _pull(self, body: dict[str, Any]) -> None:
         name = self._name(body)

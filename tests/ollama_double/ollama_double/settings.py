@@ -95,6 +95,7 @@ class Settings:
     context_length: int = 4096
     kv_cache_type: str = "f16"
     noprune: bool = False
+    no_cloud: bool = False
     # OLLAMA_DOUBLE_* : what a test controls
     blob_scale: int = 100_000
     pull_bandwidth: float = 2e9
@@ -126,6 +127,7 @@ class Settings:
             context_length=int(env.get("OLLAMA_CONTEXT_LENGTH") or 4096),
             kv_cache_type=env.get("OLLAMA_KV_CACHE_TYPE") or "f16",
             noprune=_env_bool(env, "OLLAMA_NOPRUNE"),
+            no_cloud=_env_bool(env, "OLLAMA_NO_CLOUD"),
             blob_scale=max(1, int(env.get("OLLAMA_DOUBLE_BLOB_SCALE") or 100_000)),
             pull_bandwidth=float(parse_bytes(env.get("OLLAMA_DOUBLE_PULL_BANDWIDTH") or "2GB")),
             memory_bytes=parse_bytes(env["OLLAMA_DOUBLE_MEMORY"]) if env.get("OLLAMA_DOUBLE_MEMORY") else _available_memory(),
