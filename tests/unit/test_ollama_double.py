@@ -370,3 +370,36 @@ def test_without_ollama_no_cloud_a_cloud_model_would_leave_the_host(double_facto
     with pytest.raises(urllib.error.HTTPError) as err:
         server.api("POST", "/api/chat", {"model": "minimax-m2.7:cloud", "messages": [], "stream": False})
     assert err.value.code == 401
+
+
+def test_a_wedged_brain_answers_its_status_endpoints_but_produces_no_token(double_factory, tmp_path):
+    """As in ollama#10119: /, /api/ps and /api/tags answer at once while generation hangs."""
+    wedge = tmp_path / "wedge"
+    server = double_factory(OLLAMA_DOUBLE_WEDGE_FILE=str(wedge)).start()
+    server.pull("gemma3:1b")
+    server.api("POST", "/api/generate", {"model": "gemma3:1b", "prompt": "", "keep_alive": -1, "stream": False})
+    wedge.touch()
+    answers = {}
+
+    def ask() -> None:
+        try:
+            answers["result"] = server.api("POST", "/api/generate", {"model": "gemma3:1b", "prompt": "hi", "stream": False},
+                                           timeout=30)
+        except Exception as exc:
+            answers["result"] = exc
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    try:
+        time.sleep(2)
+        assert "result" not in answers, "a wedged brain produced an answer"
+        for path in ("/api/ps", "/api/tags"):
+            started = time.monotonic()
+            assert server.api("GET", path, timeout=5)["models"], path
+            assert time.monotonic() - started < 1, path
+        [loaded] = server.api("GET", "/api/ps")["models"]
+        assert loaded["name"] == "gemma3:1b"
+    finally:
+        wedge.unlink()
+    asking.join(30)
+    assert isinstance(answers.get("result"), dict) and answers["result"]["done"], answers

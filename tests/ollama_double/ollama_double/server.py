@@ -339,6 +339,15 @@ class OllamaHandler(BaseHTTPRequestHandler):
         except StoreError as exc:
             self._error(exc.status, str(exc))
 
+    # A wedged runner never gives up on its own; the double does after an hour, so no test thread outlives its run.
+    WEDGE_LIMIT_SECONDS = 3600
+
+    def _wait_while_wedged(self) -> None:
+        wedge = self.settings.wedge_file
+        deadline = time.monotonic() + self.WEDGE_LIMIT_SECONDS
+        while wedge is not None and wedge.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
     def _final(self, name: ModelName, chat: bool, stream: bool, extra: dict[str, Any],
                finish: Any = None) -> None:
         if finish:
@@ -364,6 +373,7 @@ class OllamaHandler(BaseHTTPRequestHandler):
         prompt_seconds = time.monotonic() - prompt_start
         tokens, reason = answer_tokens(prompt, self.settings.response_tokens, options.get("num_predict"))
         per_token = self.runtime.token_seconds(inst.model)
+        self._wait_while_wedged()
 
         def pieces() -> Iterator[dict[str, Any]]:
             eval_start = time.monotonic()

@@ -108,6 +108,9 @@ class Settings:
     crash_on_load: bool = False
     start_delay: float = 0.0
     tags_errors: int = 0
+    # While this file exists, generation is wedged: requests are accepted and hold their
+    # slot, but no token comes (status endpoints still answer, as in ollama#10119).
+    wedge_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -140,4 +143,5 @@ class Settings:
             crash_on_load=_env_bool(env, "OLLAMA_DOUBLE_CRASH_ON_LOAD"),
             start_delay=float(env.get("OLLAMA_DOUBLE_START_DELAY") or 0),
             tags_errors=int(env.get("OLLAMA_DOUBLE_TAGS_ERRORS") or 0),
+            wedge_file=Path(env["OLLAMA_DOUBLE_WEDGE_FILE"]) if env.get("OLLAMA_DOUBLE_WEDGE_FILE") else None,
         )
