@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from lab_rig import PROJECT, VENV_BIN, assert_warm_through_backend, inventory_host, lab_env, recap, run, wait_warm
+from lab_rig import PROJECT, VENV_BIN, assert_warm_through_backend, inventory_host, lab_env, recap, rig_containers, run, wait_warm
 from moto_rig import AMI_PARAMETER, Moto, launch_instance, moto_server, seed_account
 
 NETWORK = "ai-stack-lab-vpc"
-# The shared rig's containers (tests/lib/lab-services.sh) and the names hosts know them by.
-RIG = {os.environ.get("LAB_MIRROR_CONTAINER", "ai-stack-mirror"): "ollama-mirror",
-       os.environ.get("LAB_REGISTRY_CONTAINER", "ai-stack-registry"): "registry.lab"}
+RIG = rig_containers()
 LABEL = "ai-stack-lab.aws=true"
 LAB_VARS = PROJECT / "tests" / "lab" / "aws" / "inventory"
 

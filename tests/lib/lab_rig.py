@@ -31,13 +31,18 @@ def lab_env(refresh: bool = False) -> dict[str, str]:
                 ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"))
 
 
+def rig_containers() -> dict[str, str]:
+    """The shared services' containers (tests/lib/lab-services.sh) and the names hosts know them by."""
+    return {os.environ.get("LAB_MIRROR_CONTAINER", "ai-stack-mirror"): "ollama-mirror",
+            os.environ.get("LAB_REGISTRY_CONTAINER", "ai-stack-registry"): "registry.lab"}
+
+
 def services_running() -> bool:
     """Whether this checkout's shared services (tests/lib/lab-services.sh) already run."""
     names = subprocess.run(["docker", "ps", "--filter", f"label=ai-stack-lab.owner={PROJECT}", "--filter",
                             "label=ai-stack-lab=true", "--format", "{{.Names}}"], capture_output=True, text=True,
                            timeout=60, check=False).stdout.split()
-    return {os.environ.get("LAB_MIRROR_CONTAINER", "ai-stack-mirror"),
-            os.environ.get("LAB_REGISTRY_CONTAINER", "ai-stack-registry")} <= set(names)
+    return set(rig_containers()) <= set(names)
 
 
 def run(*cmd: str | Path, timeout: int = 1500, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
