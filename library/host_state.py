@@ -118,6 +118,11 @@ options:
       header: {description: As M(env_file)'s O(env_file#module:header)., type: list, elements: str, default: []}
       owner: {description: Wanted owner name; omitted means any., type: str}
       group: {description: Wanted group name; omitted means any., type: str}
+      group_of_owner:
+        description: The group must be the O(env_files[].owner)'s primary group (what a role that writes the file with
+          the owner's group wants); used when O(env_files[].group) is omitted.
+        type: bool
+        default: false
       file_mode: {description: Wanted mode in octal., type: str, default: "0600"}
   registry_logins:
     description:
@@ -417,8 +422,17 @@ def env_file_differences(wanted):
             old = None
         if old is None or text(wanted_lines(old.splitlines(), values, want["mode"], want["header"])) != old:
             found.append((path, f"{path}: keys differ from the wanted ones"))
-        _attributes(path, st, {"mode": want["file_mode"], "owner": want.get("owner"), "group": want.get("group")}, found)
+        group = want.get("group") or (_primary_group(want.get("owner")) if want.get("group_of_owner") else None)
+        _attributes(path, st, {"mode": want["file_mode"], "owner": want.get("owner"), "group": group}, found)
     return found
+
+
+def _primary_group(user):
+    """The name of a user's primary group; None when the user does not exist (the owner then differs anyway)."""
+    try:
+        return _name(grp.getgrgid, pwd.getpwnam(user).pw_gid) if user else None
+    except KeyError:
+        return None
 
 
 def login_differences(wanted):
@@ -531,7 +545,8 @@ def main():
                 "secrets": {"type": "dict", "default": {}, "no_log": True},
                 "mode": {"type": "str", "choices": ["merge", "replace"], "default": "merge"},
                 "header": {"type": "list", "elements": "str", "default": []},
-                "owner": {"type": "str"}, "group": {"type": "str"}, "file_mode": {"type": "str", "default": "0600"}}),
+                "owner": {"type": "str"}, "group": {"type": "str"}, "group_of_owner": {"type": "bool", "default": False},
+                "file_mode": {"type": "str", "default": "0600"}}),
             "registry_logins": dict(entry, options={
                 "registry": {"type": "str", "required": True}, "username": {"type": "str", "required": True},
                 "password": {"type": "str", "required": True, "no_log": True},

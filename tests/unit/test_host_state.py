@@ -194,3 +194,18 @@ def test_an_env_file_as_env_file_wrote_it_is_in_place_and_any_drift_is_named(tmp
     assert env_state(path, mode=mode)["differences"] == [f"{path}: mode is 0644, not 0600"]
     path.unlink()
     assert env_state(path, mode=mode)["differences"] == [f"{path}: missing"]
+
+
+def test_an_env_file_s_group_must_be_its_owner_s_primary_group_when_asked(tmp_path):
+    """talent_api writes the env file with the deploy user's group: another group is drift, named and repaired."""
+    path = tmp_path / ".env"
+    written = run_module(env_file, {"path": str(path), **ENV, "owner": ME, "group": MY_GROUP})
+    assert written["changed"] is True
+    entry = {"path": str(path), **ENV, "owner": ME, "group_of_owner": True}
+    assert run_module(host_state, {"env_files": [entry]})["differing"] == []
+    other = next(g for g in grp.getgrall() if g.gr_gid != os.getgid())
+    os.chown(path, -1, other.gr_gid)
+    result = run_module(host_state, {"env_files": [entry]})
+    assert result["differences"] == [f"{path}: group is {other.gr_name}, not {MY_GROUP}"]
+    # Without the option any group passes, as before.
+    assert run_module(host_state, {"env_files": [{"path": str(path), **ENV, "owner": ME}]})["differing"] == []
