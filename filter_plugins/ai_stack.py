@@ -446,6 +446,27 @@ def _check(spec: Mapping) -> tuple[str, str]:
             return (f"{head}, but {listed}; {spec.get('hint', 'set them to the same value')}.", "")
         return "", ""
 
+    if kind == "distinct":
+        # A port (or other value) that must differ from others on the same host: {other variable: its value}.
+        clash = [other for other, seen in sorted((spec.get("others") or {}).items()) if _integer(seen) == _integer(value)]
+        if clash:
+            return f"{head}, as {' and '.join(clash)} {'is' if len(clash) == 1 else 'are'}; {spec['hint']}.", ""
+        return "", ""
+
+    if kind == "url_paths":
+        # Paths a proxy matches exactly (HAProxy's `path`): no query, no spaces, nothing its config would split on.
+        routes = value if isinstance(value, Mapping) else {"": value}
+        methods = spec.get("methods")
+        bad_methods = [str(m) for m in routes if methods is not None and m not in methods]
+        bad = [str(p) for paths in routes.values() for p in (paths if isinstance(paths, list) else [paths])
+               if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", str(p))]
+        if bad_methods:
+            return f"{var} names {', '.join(map(repr, bad_methods))}; write methods among {', '.join(methods)}.", ""
+        if bad:
+            return (f"{var} holds {', '.join(map(repr, bad))}, which {_be(bad, 'a URL path')}; "
+                    f"write paths such as {spec.get('example', '/api/chat')}, without query or spaces.", "")
+        return "", ""
+
     if kind == "one_of":
         if value not in spec["choices"]:
             return f"{head}; write one of {', '.join(map(str, spec['choices']))}.", ""

@@ -416,6 +416,9 @@ class OllamaHandler(BaseHTTPRequestHandler):
 def serve(settings: Settings) -> None:
     if settings.start_delay:
         time.sleep(settings.start_delay)
+    # A wedge lives in the process, as a hung runner does: a restart clears it.
+    if settings.wedge_file is not None:
+        settings.wedge_file.unlink(missing_ok=True)
     store = ModelStore(settings)
     if not settings.noprune:
         store.prune()
