@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from lab_helpers import address, json_post
+from lab_helpers import address, json_get, json_post, record_measurement
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -15,6 +15,16 @@ def url(host):
     return f"http://{address(host)}:11434"
 
 
+def wait_admitted(host, url: str, seconds: float) -> float | None:
+    """Seconds until the front door's /healthz answered 200, or None."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if host.run(f"curl -fsS -m 5 -o /dev/null {url}/healthz").rc == 0:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return None
+
+
 def test_still_warm_after_restart_without_ansible(host, url):
     host.run_expect([0], "systemctl restart ollama")
     deadline = time.monotonic() + 60
@@ -24,7 +34,43 @@ def test_still_warm_after_restart_without_ansible(host, url):
         result = host.run(f"curl -fsS -m 5 {url}/api/ps")
         running = result.rc == 0 and '"gemma3:4b"' in result.stdout
     assert running, "gemma3:4b was not reloaded within 60 s of the restart"
+    # The front door admits inference once the health agent's canary got a token.
+    assert wait_admitted(host, url, 30) is not None, "the front door did not admit the brain within 30 s of its warm-up"
     assert host.service("ollama-warmup").is_enabled
     answer = json_post(host, f"{url}/api/chat", {"model": "gemma3:4b", "stream": False, "options": BACKEND_OPTIONS,
                                                   "messages": [{"role": "user", "content": "hello"}]})
     assert answer["load_duration"] == 0
+
+
+def test_a_wedged_brain_is_taken_out_restarted_and_serving_again_within_two_minutes(host, url):
+    """The double's generation hangs (its status endpoints still answer); the health agent finds the canary without a
+    token after ollama_brain_health_wedge_seconds, the front door refuses at once meanwhile, and the watchdog restarts
+    Ollama (which clears the hang), once, counted and logged."""
+    before = json_get(host, f"{url}/healthz")["restarts_total"]
+    host.run_expect([0], "touch /usr/share/ollama/.ollama/wedge")
+    wedged_at = time.monotonic()
+    took_out = served = None
+    try:
+        while time.monotonic() - wedged_at < 180 and served is None:
+            health = host.run(f"curl -sS -m 5 -o /dev/null -w '%{{http_code}}' {url}/healthz").stdout
+            if health == "503" and took_out is None:
+                took_out = time.monotonic() - wedged_at
+                refused = host.run(f"curl -sS -m 10 -o /dev/null -w '%{{http_code}} %{{time_total}}' "
+                                   f"-d '{{\"model\": \"gemma3:4b\", \"prompt\": \"hi\", \"stream\": false}}' "
+                                   f"{url}/api/generate").stdout.split()
+                # Out: refused within seconds (the check runs every 2 s), not held until the backend's timeout.
+                assert refused[0] in ("502", "503") and float(refused[1]) < 5, refused
+            if took_out is not None and health == "200":
+                answer = host.run(f"curl -fsS -m 30 -d '{{\"model\": \"gemma3:4b\", \"prompt\": \"hi\", "
+                                  f"\"stream\": false}}' {url}/api/generate")
+                if answer.rc == 0:
+                    served = time.monotonic() - wedged_at
+            time.sleep(1)
+    finally:
+        host.run("rm -f /usr/share/ollama/.ollama/wedge")
+    assert took_out is not None, "the health check never took the wedged brain out"
+    assert served is not None, "the brain did not serve again within 180 s of the wedge"
+    record_measurement(f"wedge to out {took_out:.0f} s, wedge to first answer served again {served:.0f} s")
+    assert served <= 120
+    assert json_get(host, f"{url}/healthz")["restarts_total"] == before + 1
+    assert "watchdog: restarting ollama" in host.run("journalctl -u ollama-health --no-pager").stdout

@@ -68,7 +68,7 @@ def test_public_bind_with_opt_in_warns(host):
                           json.dumps({"ollama_brain_listen_address": "0.0.0.0", "ollama_brain_allow_public_bind": True}))
     output = " ".join(result.stdout.split())
     assert result.returncode == 0, output[-2000:]
-    assert "WARNING: Ollama will listen on 0.0.0.0:11434 (every interface)" in output
+    assert "WARNING: the brain's front door will listen on 0.0.0.0:11434 (every interface)" in output
 
 
 def test_every_bad_input_is_named_in_one_refusal(host):
@@ -104,8 +104,7 @@ def test_every_bad_input_is_named_in_one_refusal(host):
         "gemma3:4b (or namespace/name:tag).",
         "ollama_brain_install_root is 'opt/ollama', which is not an absolute path; write one that starts with /, "
         "such as /opt/ollama.",
-        "ollama_brain_environment sets OLLAMA_HOST, which this role sets itself; use ollama_brain_listen_address and "
-        "ollama_brain_port instead.",
+        "ollama_brain_environment sets OLLAMA_HOST, which this role sets itself; use ollama_brain_loopback_port instead.",
         "ollama_brain_allowed_clients admits every IPv4 address (0.0.0.0/1, 128.0.0.0/1);",
         "ollama_brain_wait_timeout is 0, which is not a whole number of at least 1; write 300.",
         "ollama_brain_release_base_url is 'github.com/ollama/ollama/releases/download', which is not a http or https URL",
@@ -127,7 +126,10 @@ done
 
 
 def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
-    """The new version on a port another service holds: the old version and files serve again within 60 s."""
+    """The new version on a loopback port another service holds: the old version and files serve again within 60 s.
+
+    The probe asks through the front door, as the backend does: the outage it measures is the users'.
+    """
     ip = address(host)
     host.run("rm -f /run/stop-probe")
     assert host.run("systemd-run --unit lab-busy-port --property RuntimeMaxSec=600 "
@@ -138,7 +140,7 @@ def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
     try:
         time.sleep(1)
         result = run_playbook(scenario_dir() / "converge.yml", "-e",
-                              json.dumps({"ollama_brain_port": 11500, "ollama_brain_version": "0.32.3"}))
+                              json.dumps({"ollama_brain_loopback_port": 11500, "ollama_brain_version": "0.32.3"}))
         time.sleep(1)
     finally:
         host.run("touch /run/stop-probe")
@@ -146,13 +148,13 @@ def test_a_version_and_configuration_that_do_not_start_are_rolled_back(host):
         host.run("systemctl stop lab-busy-port")
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0, output[-3000:]
-    assert (f"Ollama did not answer at http://{ip}:11500 within 20 s of its restart with the new version and "
+    assert ("Ollama did not answer at http://127.0.0.1:11500 within 20 s of its restart with the new version and "
             "configuration (its log says: ") in output, output[-3000:]
     assert "in use" in output
-    assert (f"the previous configuration is serving again at http://{ip}:11434 (Ollama {OLLAMA_DEFAULT}); "
+    assert (f"the previous configuration is serving again at http://127.0.0.1:11435 (Ollama {OLLAMA_DEFAULT}); "
             "fix that setting and run again.") in output
     assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{OLLAMA_DEFAULT}/bin/ollama"
-    assert f"OLLAMA_HOST={ip}:11434" in host.file("/etc/systemd/system/ollama.service.d/override.conf").content_string
+    assert "OLLAMA_HOST=127.0.0.1:11435" in host.file("/etc/systemd/system/ollama.service.d/override.conf").content_string
     assert "dport 11434" in host.file("/etc/ollama/firewall.nft").content_string
     assert host.run("ls /etc/ollama /etc/systemd/system/ollama.service.d | grep -c '~$'").stdout.strip() == "0"
     # The outage, measured: from the first poll the old server did not answer to the first it answered again.
