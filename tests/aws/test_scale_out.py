@@ -84,7 +84,7 @@ def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account)
         (listener,) = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
         assert (listener["Protocol"], listener["Port"]) == ("HTTP", PORT)
         (target_group,) = elb.describe_target_groups(Names=["ai-chatbot-prod-brains"])["TargetGroups"]
-        assert target_group["HealthCheckPath"] == "/api/ps"
+        assert target_group["HealthCheckPath"] == "/healthz"
         tg_attributes = {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(
             TargetGroupArn=target_group["TargetGroupArn"])["Attributes"]}
         assert tg_attributes["load_balancing.algorithm.type"] == "least_outstanding_requests"
