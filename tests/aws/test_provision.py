@@ -54,7 +54,9 @@ def test_provision_is_idempotent_and_builds_the_brain(account):
     expected = {"ai-chatbot-prod-brain-cpu": ("AWS/EC2", "CPUUtilization", 90.0),
                 "ai-chatbot-prod-brain-memory": ("CWAgent", "mem_used_percent", 90.0),
                 "ai-chatbot-prod-brain-disk": ("CWAgent", "disk_used_percent", 90.0),
-                "ai-chatbot-prod-brain-status-check": ("AWS/EC2", "StatusCheckFailed", 1.0)}
+                "ai-chatbot-prod-brain-status-check": ("AWS/EC2", "StatusCheckFailed", 1.0),
+                "ai-chatbot-prod-brain-canary-ttft": ("CWAgent", "ollama_brain.canary_ttft", 5000.0),
+                "ai-chatbot-prod-brain-watchdog-restart": ("CWAgent", "ollama_brain.watchdog_restarts", 1.0)}
     for name, (namespace, metric, threshold) in expected.items():
         alarm = alarms[name]
         assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == (namespace, metric, threshold)

@@ -55,11 +55,13 @@ cat >"$base/bin/amazon-cloudwatch-agent" <<'AGENT'
 import glob
 import json
 import signal
+import socket
 import sys
 import time
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 base = "/opt/aws/amazon-cloudwatch-agent"
+statsd = None
 with open(base + "/logs/amazon-cloudwatch-agent.log", "a") as log:
     for path in glob.glob(base + "/etc/amazon-cloudwatch-agent.d/file_*"):
         metrics = json.load(open(path)).get("metrics", {})
@@ -68,7 +70,18 @@ with open(base + "/logs/amazon-cloudwatch-agent.log", "a") as log:
                      (spec.get("measurement", []) if isinstance(spec, dict) else
                       [x for p in spec for x in p.get("measurement", [])])]
             log.write("I! would publish %s/%s: %s\n" % (metrics.get("namespace", "CWAgent"), section, ", ".join(names)))
+            if section == "statsd":
+                statsd = spec.get("service_address", ":8125")
     log.flush()
+    if statsd:
+        # As the real agent: StatsD over UDP; each datagram is logged as it would be published.
+        host, _, port = statsd.rpartition(":")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((host or "0.0.0.0", int(port)))
+        while True:
+            data = sock.recv(4096)
+            log.write("I! statsd %s\n" % data.decode(errors="replace").strip())
+            log.flush()
 while True:
     time.sleep(3600)
 AGENT

@@ -13,6 +13,7 @@ import csv
 import json
 import signal
 import subprocess
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def haproxy_servers() -> dict[str, str]:
 
 
 @contextmanager
-def users_asking(network: str):
+def users_asking(network: str, clients: int = 2):
     """bench/load.py through the body's tunnel, as users reach the backend, until the block ends.
 
     Bounded twice: it stops by itself after 600 s, and SIGINT ends it once the block is done.
@@ -75,7 +76,7 @@ def users_asking(network: str):
     token_file = Path(lab_env()["LAB_SECRETS_DIR"]) / "api-token"
     load = subprocess.Popen([str(VENV_BIN / "python"), str(PROJECT / "bench" / "load.py"), "backend",
                              "--url", f"http://{body}:8080", "--token-file", str(token_file),
-                             "--clients", "2", "--seconds", "600", "--timeout", "60", "--json"],
+                             "--clients", str(clients), "--seconds", "600", "--timeout", "60", "--json"],
                             cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     summary: dict = {}
     try:
@@ -170,3 +171,87 @@ def test_a_brain_that_fails_its_upgrade_stops_the_rollout_with_the_other_serving
     assert json.loads(UPGRADE_REPORT.read_text())["brains"] == {
         b: {"status": "upgraded", "version": DEFAULT_VERSION} for b in BRAINS}
     assert haproxy_servers() == {b: "UP" for b in BRAINS}
+
+
+# ----- the brains' front doors under load (roles/ollama_brain: admission, deep health, watchdog) -----
+GENERATE = json.dumps({"model": "gemma3:4b", "prompt": "Tell me about the sea.", "stream": False})
+
+
+def brain_health(brain: str) -> dict:
+    """The health agent's verdict, read on the brain itself (its port is loopback only)."""
+    result = sh(brain, "curl -sS --max-time 5 http://127.0.0.1:11436/healthz")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_body_cannot_manage_models_through_the_load_balancer(scaled_out, network):
+    lb = address("demo-lb", network)
+    for method, path in (("POST", "/api/pull"), ("DELETE", "/api/delete"), ("POST", "/api/create")):
+        answer = sh("demo-body", f"curl -sS --max-time 10 -X {method} -d '{{\"model\": \"gemma3:4b\"}}' "
+                                 f"-w '\\n%{{http_code}}' http://{lb}:11434{path}")
+        text, code = answer.stdout.rsplit("\n", 1)
+        assert code == "403", (path, answer.stdout)
+        assert "model management runs on the brain itself" in json.loads(text)["error"]
+    for brain in sorted(BRAINS):
+        tags = sh(brain, "curl -fsS --max-time 5 http://127.0.0.1:11435/api/tags").stdout
+        assert [m["name"] for m in json.loads(tags)["models"]] == ["gemma3:4b"], (brain, tags)
+
+
+def test_a_flood_beyond_the_queue_gets_fast_refusals_and_the_brain_stays_in(scaled_out, network):
+    """Ten requests at once straight at one brain (from the load balancer, an allowed client): one runs, two wait,
+    the other seven are refused at once; the brain is never taken out."""
+    brain = address("demo-brain", network)
+    flood = sh("demo-lb", f"for i in $(seq 10); do (curl -s --max-time 60 -o /dev/null -w '%{{http_code}} %{{time_total}}\\n' "
+                          f"-d '{GENERATE}' http://{brain}:11434/api/generate &); done; sleep 1; "
+                          "for i in $(seq 30); do pgrep -x curl >/dev/null || break; sleep 1; done", timeout=120)
+    answers = [line.split() for line in flood.stdout.splitlines() if line.strip()]
+    refused_fast = [a for a in answers if a[0] == "503" and float(a[1]) < 1]
+    assert len(answers) == 10 and len(refused_fast) >= 7, answers
+    assert haproxy_servers() == {b: "UP" for b in BRAINS}
+    assert brain_health("demo-brain")["status"] == "healthy"
+
+
+def test_busy_brains_stay_in_and_a_wedged_one_is_taken_out_and_restarted_while_users_are_served(scaled_out, network):
+    """Users ask all along (bench/load.py, four clients for two one-slot brains: both stay busy). A busy brain is
+    never taken out; then one brain's generation hangs (its status endpoints still answer): the load balancer
+    takes it out once its health agent calls it wedged, the watchdog restarts Ollama once, and it serves again
+    within two minutes, while the other brain serves the users."""
+    restarts_before = {b: brain_health(b)["restarts_total"] for b in BRAINS}
+    states: list[tuple[float, dict[str, str]]] = []
+    with users_asking(network, clients=4) as load:
+        started = time.monotonic()
+        while time.monotonic() - started < 40:  # busy, not wedged
+            states.append((time.monotonic() - started, haproxy_servers()))
+            time.sleep(2)
+        busy_states = list(states)
+        sh("demo-brain", "touch /usr/share/ollama/.ollama/wedge")
+        wedged_at = time.monotonic()
+        out_at = back_at = None
+        while time.monotonic() - wedged_at < 180 and back_at is None:
+            servers = haproxy_servers()
+            states.append((time.monotonic() - started, servers))
+            if out_at is None and servers["demo-brain"].startswith("DOWN"):
+                out_at = time.monotonic() - wedged_at
+            if out_at is not None and servers["demo-brain"] == "UP":
+                back_at = time.monotonic() - wedged_at
+            time.sleep(2)
+        sh("demo-brain", "rm -f /usr/share/ollama/.ollama/wedge")
+    assert all(s == {b: "UP" for b in BRAINS} for _, s in busy_states), busy_states
+    assert out_at is not None, f"the load balancer never took the wedged brain out: {states[-5:]}"
+    assert back_at is not None, f"the wedged brain was not serving again within 180 s: {states[-5:]}"
+    record(f"wedge to out of the load balancer {out_at:.0f} s, to back in {back_at:.0f} s; under load: {load}")
+    assert back_at <= 120, back_at
+    assert brain_health("demo-brain")["restarts_total"] == restarts_before["demo-brain"] + 1
+    assert brain_health("demo-brain-2")["restarts_total"] == restarts_before["demo-brain-2"]
+    assert "watchdog: restarting ollama" in sh("demo-brain", "journalctl -u ollama-health --no-pager").stdout
+    # No request failed; those in flight on the wedged brain fell back to the cloud provider after AI_TIMEOUT.
+    assert load["failed"] == 0, load
+    assert load["requests"] >= 8, load
+
+
+def record(what: str) -> None:
+    """Keep a number this test measured beside make test's logs (.cache/logs/measurements.log)."""
+    logs = PROJECT / ".cache" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / "measurements.log").open("a") as out:
+        out.write(f"e2e: {what}\n")

@@ -86,7 +86,8 @@ def brain_json(body: str, brain_address: str, path: str, payload: dict | None = 
 
 
 def wait_warm(brain: str, body: str, brain_address: str, timeout: float = 120) -> None:
-    """Bounded wait until ollama runs, its warm-up unit has finished, and a model is loaded."""
+    """Bounded wait until ollama runs, its warm-up unit has finished, a model is loaded and the brain's front door
+    admits requests again (its health agent's canary got a token)."""
     deadline = time.monotonic() + timeout
     state: dict[str, str] = {}
     while time.monotonic() < deadline:
@@ -98,10 +99,12 @@ def wait_warm(brain: str, body: str, brain_address: str, timeout: float = 120) -
             # The port opens a moment after the unit is active; an unanswered request is a "not yet".
             ps = sh(body, f"curl -fsS --max-time 5 http://{brain_address}:11434/api/ps")
             loaded = json.loads(ps.stdout)["models"] if ps.returncode == 0 else []
-        if state == {"ActiveState": "inactive", "Result": "success"} and loaded:
+        admitted = loaded and sh(body, f"curl -fsS --max-time 5 -o /dev/null http://{brain_address}:11434/healthz").returncode == 0
+        if state == {"ActiveState": "inactive", "Result": "success"} and admitted:
             return
         time.sleep(1)
-    raise AssertionError(f"the warm-up did not load the model within {timeout:.0f} s (unit state {state})")
+    raise AssertionError(f"the warm-up did not load the model, or the front door did not admit the brain, within "
+                         f"{timeout:.0f} s (unit state {state})")
 
 
 def assert_warm_through_backend(brain: str, body: str, brain_address: str, token: str, model: str) -> None:

@@ -55,7 +55,7 @@ def make_agent(server, tmp_path, **overrides):
         "listen": ["127.0.0.1", free_port()],
         "canary": {"model": MODEL, "prompt": "Reply with OK.", "keep_alive": -1, "options": {"num_predict": 4}},
         "interval": 60, "retry_interval": 1, "wedge_seconds": 3,
-        "max_restarts": 2, "restart_window": 3600,
+        "max_restarts": 2, "restart_window": 3600, "settle_seconds": 0.5,
         "restart_command": [sys.executable, "-c", f"open({str(marks)!r}, 'a').write('restart\\n')"],
         "state_file": str(tmp_path / "state.json"),
         "statsd": None,

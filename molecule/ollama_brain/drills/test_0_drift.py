@@ -13,7 +13,7 @@ table: the deleted table must be found while the unit is still active.
 import json
 
 import pytest
-from lab_helpers import address, recap, run_playbook, scenario_dir
+from lab_helpers import recap, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -21,6 +21,8 @@ UNIT = "/etc/systemd/system/ollama.service"
 DROPIN = "/etc/systemd/system/ollama.service.d/override.conf"
 MODELS = "/usr/share/ollama/.ollama/models"
 LINK = "/usr/local/bin/ollama"
+FRONT_DOOR = "/etc/ollama/front-door.cfg"
+AGENT = "/usr/local/libexec/ollama-health"
 MODEL = "gemma3:4b"
 
 
@@ -51,6 +53,16 @@ def cases(url: str) -> dict:
                           f"curl -fsS -m 10 {url}/api/tags | grep -q '{MODEL}'"),
         "service-stopped": (1, "systemctl stop ollama.service", "ollama.service: inactive, not active",
                             "systemctl is-active ollama.service"),
+        "front-door-config": (1, f"echo '# edited by hand' >> {FRONT_DOOR}", f"{FRONT_DOOR}: content differs",
+                              f"! grep -q 'edited by hand' {FRONT_DOOR}"),
+        "front-door-stopped": (1, "systemctl stop ollama-front-door.service",
+                               "ollama-front-door.service: inactive, not active",
+                               "systemctl is-active ollama-front-door.service"),
+        "health-agent-replaced": (1, f"echo '# edited by hand' >> {AGENT}", f"{AGENT}: content differs",
+                                  f"! grep -q 'edited by hand' {AGENT}"),
+        "health-agent-disabled": (2, "systemctl disable --now ollama-health.service",
+                                  "ollama-health.service: disabled, not enabled",
+                                  "systemctl is-enabled ollama-health.service && systemctl is-active ollama-health.service"),
         "firewall-stopped": (2, "systemctl stop ollama-firewall.service", "ollama-firewall.service: inactive, not active",
                              "systemctl is-active ollama-firewall.service"),
     }
@@ -64,7 +76,8 @@ def converge(*args: str):
 
 @pytest.fixture(scope="module")
 def all_cases(host):
-    return cases(f"http://{address(host)}:11434")
+    # Ollama itself, on the brain's loopback: its front door refuses model management from anywhere.
+    return cases("http://127.0.0.1:11435")
 
 
 @pytest.mark.parametrize("batch", [1, 2])
