@@ -210,6 +210,22 @@ def test_check_mode_on_the_converged_lab_is_a_clean_drift_check(demo):
     assert all(check["status"] == "OK" for check in report()["checks"]), report()["checks"]
 
 
+def test_the_brain_s_health_agent_publishes_through_the_cloudwatch_agent(demo):
+    """The canary's figures reach the CloudWatch agent's StatsD listener (the lab's agent logs each one it would
+    publish); one canary runs every 30 s, so this waits at most for two."""
+    log = "/opt/aws/amazon-cloudwatch-agent/logs/amazon-cloudwatch-agent.log"
+    deadline = time.monotonic() + 70
+    seen = ""
+    while time.monotonic() < deadline:
+        seen = sh("demo-brain", f"grep -h '^I! statsd ollama_brain' {log} || true").stdout
+        if "ollama_brain.canary_ttft:" in seen and "ollama_brain.canary_tokens_per_second:" in seen:
+            break
+        time.sleep(5)
+    assert "ollama_brain.canary_ttft:" in seen, seen
+    assert "ollama_brain.canary_tokens_per_second:" in seen, seen
+    assert "ollama_brain.front_door_in_flight:" in seen, seen
+
+
 # The team's pipeline, as its runbook does it (run as ubuntu on the body).
 PIPELINE_DEPLOY = ("docker stop talent-api && docker rm talent-api && docker run -d --name talent-api "
                    "--restart unless-stopped -p 8000:8000 --env-file ~/app/.env {image} >/dev/null")

@@ -99,7 +99,8 @@ def wait_warm(brain: str, body: str, brain_address: str, timeout: float = 120) -
             # The port opens a moment after the unit is active; an unanswered request is a "not yet".
             ps = sh(body, f"curl -fsS --max-time 5 http://{brain_address}:11434/api/ps")
             loaded = json.loads(ps.stdout)["models"] if ps.returncode == 0 else []
-        admitted = loaded and sh(body, f"curl -fsS --max-time 5 -o /dev/null http://{brain_address}:11434/healthz").returncode == 0
+        health = f"curl -fsS --max-time 5 -o /dev/null http://{brain_address}:11434/healthz"
+        admitted = loaded and sh(body, health).returncode == 0
         if state == {"ActiveState": "inactive", "Result": "success"} and admitted:
             return
         time.sleep(1)
