@@ -25,6 +25,9 @@ def test_configuration_publishes_what_the_alarms_read(host):
     assert metrics["metrics_collected"]["disk"]["measurement"] == ["used_percent"]
     assert metrics["metrics_collected"]["disk"]["resources"] == ["/"]
     assert metrics["metrics_collected"]["procstat"] == [{"pattern": "ollama serve", "measurement": ["cpu_usage", "memory_rss"]}]
+    # The brain's health agent sends its canary, front door and watchdog metrics here (StatsD).
+    assert metrics["metrics_collected"]["statsd"]["service_address"] == "127.0.0.1:8125"
+    assert host.socket("udp://127.0.0.1:8125").is_listening
     loaded = host.file("/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.d/file_amazon-cloudwatch-agent.json")
     assert loaded.content_string == host.file(CONFIG).content_string
 
