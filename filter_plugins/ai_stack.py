@@ -318,7 +318,7 @@ def _check(spec: Mapping) -> tuple[str, str]:
     if kind == "url":
         match = _URL.fullmatch(str(value))
         schemes = spec.get("schemes", ["http", "https"])
-        if not match or match["scheme"] not in schemes or (match["port"] and not 1 <= int(match["port"]) <= 65535):
+        if not match or match["scheme"] not in schemes or (match["port"] and _port_number(match["port"]) is None):
             example = spec.get("example", "https://example.com")
             return f"{head}, which is not a {' or '.join(schemes)} URL; write one such as {example}.", ""
         return "", ""
@@ -393,7 +393,7 @@ def _check(spec: Mapping) -> tuple[str, str]:
 
     if kind == "registry":
         match = re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(?::(\d+))?", str(value))
-        if not match or (match[2] and not 1 <= int(match[2]) <= 65535):
+        if not match or (match[2] and _port_number(match[2]) is None):
             return f"{head}, which is not a registry host; write host or host:port, such as ghcr.io or 10.0.1.9:5000.", ""
         return "", ""
 
@@ -457,7 +457,7 @@ def _check(spec: Mapping) -> tuple[str, str]:
         # Paths a proxy matches exactly (HAProxy's `path`): no query, no spaces, nothing its config would split on.
         routes = value if isinstance(value, Mapping) else {"": value}
         methods = spec.get("methods")
-        bad_methods = [str(m) for m in routes if methods is not None and m not in methods]
+        bad_methods = [str(m) for m in routes if isinstance(value, Mapping) and methods is not None and m not in methods]
         bad = [str(p) for paths in routes.values() for p in (paths if isinstance(paths, list) else [paths])
                if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", str(p))]
         if bad_methods:

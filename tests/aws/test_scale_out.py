@@ -68,6 +68,7 @@ def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account)
         assert len([a for a in alarms if a.endswith("-cpu")]) == count
 
         if count == 1:
+            assert "ai-chatbot-prod-brains-unhealthy" not in alarms
             assert load_balancers == []
             assert group(ec2, "ai-chatbot-prod-lb") is None
             assert ollama_sources(brain_sg) == [account.body_sg]
@@ -78,6 +79,13 @@ def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account)
 
         (lb,) = load_balancers
         assert lb["Scheme"] == "internal"
+        # The ALB's count of brains failing /healthz raises an alarm.
+        (unhealthy,) = moto.client("cloudwatch").describe_alarms(AlarmNames=["ai-chatbot-prod-brains-unhealthy"])["MetricAlarms"]
+        assert (unhealthy["Namespace"], unhealthy["MetricName"], unhealthy["Threshold"]) == (
+            "AWS/ApplicationELB", "UnHealthyHostCount", 1.0)
+        dimensions = {d["Name"]: d["Value"] for d in unhealthy["Dimensions"]}
+        assert dimensions["LoadBalancer"] == lb["LoadBalancerArn"].split(":loadbalancer/")[1], dimensions
+        assert dimensions["TargetGroup"].startswith("targetgroup/ai-chatbot-prod-brains/"), dimensions
         attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(
             LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
         assert int(attributes["idle_timeout.timeout_seconds"]) > 30  # above the backend's AI_TIMEOUT

@@ -124,7 +124,9 @@ def test_environment_names_values_and_the_role_s_own_settings():
 
 @pytest.mark.parametrize(("value", "ok"), [
     ("https://registry.ollama.ai", True), ("http://10.0.1.5:11434", True), ("http://[::1]:8080/x", True),
-    ("registry.ollama.ai", False), ("ftp://x", False), ("http://x:99999", False), ("http://a b", False)])
+    ("registry.ollama.ai", False), ("ftp://x", False), ("http://x:99999", False), ("http://a b", False),
+    # The port rule every port input follows.
+    ("http://x:0", False), ("http://x:011434", False), ("http://x:65535", True)])
 def test_urls(value, ok):
     assert (problems(value=value, kind="url") == []) is ok
 
@@ -143,7 +145,7 @@ def test_an_unknown_kind_is_a_bug_not_a_pass():
 
 @pytest.mark.parametrize(("kind", "value", "ok"), [
     ("registry", "ghcr.io", True), ("registry", "10.0.1.9:5000", True), ("registry", "http://x", False),
-    ("registry", "x:70000", False),
+    ("registry", "x:70000", False), ("registry", "x:0", False), ("registry", "x:05000", False),
     ("container_name", "talent-api", True), ("container_name", "-x", False), ("container_name", "a b", False),
     ("published_ports", ["8000:8000"], True), ("published_ports", ["127.0.0.1:8000:8000/tcp", "9000"], True),
     ("published_ports", ["8000:80000"], False), ("published_ports", ["eighty"], False),
@@ -232,3 +234,22 @@ def test_a_value_two_roles_must_share_names_each_host_that_differs():
     assert problems(value="11434", others={"ollama_brain_port": {"brain-1": 11434, "brain-2": "11434"}}, **spec) == []
     [sentence] = problems(value=11434, others={"ollama_brain_port": {"brain-1": 11434, "brain-2": 8080}}, **spec)
     assert sentence == "v is 11434, but ollama_brain_port is 8080 on brain-2; set ai_ollama_port."
+
+
+@pytest.mark.parametrize(("spec", "ok"), [
+    ({"value": 11435, "others": {"ollama_brain_port": 11434, "ollama_brain_health_port": "11436"}}, True),
+    ({"value": "11434", "others": {"ollama_brain_port": 11434}}, False),
+])
+def test_ports_that_must_differ_on_one_host(spec, ok):
+    found = problems(kind="distinct", hint="give each its own port", **spec)
+    assert (found == []) is ok
+    if not ok:
+        assert found == ["v is '11434', as ollama_brain_port is; give each its own port."]
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    (["/api/chat", "/v1/chat/completions"], True), ({"GET": ["/", "/api/tags"], "POST": ["/api/show"]}, True),
+    (["/api/chat x"], False), (["api/chat"], False), (["/api/chat?x=1"], False), ({"PATCH": ["/api/tags"]}, False),
+])
+def test_front_door_paths_are_plain_paths_and_known_methods(value, ok):
+    assert (problems(value=value, kind="url_paths", methods=["GET", "HEAD", "POST"]) == []) is ok
