@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import signal
 import subprocess
 import time
@@ -212,31 +213,35 @@ def test_a_flood_beyond_the_queue_gets_fast_refusals_and_the_brain_stays_in(scal
 
 
 def test_busy_brains_stay_in_and_a_wedged_one_is_taken_out_and_restarted_while_users_are_served(scaled_out, network):
-    """Users ask all along (bench/load.py, four clients for two one-slot brains: both stay busy). A busy brain is
-    never taken out; then one brain's generation hangs (its status endpoints still answer): the load balancer
-    takes it out once its health agent calls it wedged, the watchdog restarts Ollama once, and it serves again
-    within two minutes, while the other brain serves the users."""
+    """Two users keep both one-slot brains busy: neither is taken out, no request fails. Then one brain's generation
+    hangs (its status endpoints still answer): the load balancer takes it out once its health agent calls it wedged,
+    the watchdog restarts Ollama once, and it serves again within two minutes, while the other brain serves the
+    users. Only requests that were in flight on the wedged brain fall back (after the backend's 30 s)."""
     restarts_before = {b: brain_health(b)["restarts_total"] for b in BRAINS}
-    states: list[tuple[float, dict[str, str]]] = []
-    with users_asking(network, clients=4) as load:
+    busy_states: list[dict[str, str]] = []
+    with users_asking(network) as busy:
         started = time.monotonic()
-        while time.monotonic() - started < 40:  # busy, not wedged
-            states.append((time.monotonic() - started, haproxy_servers()))
+        while time.monotonic() - started < 40:
+            busy_states.append(haproxy_servers())
             time.sleep(2)
-        busy_states = list(states)
+    assert all(s == {b: "UP" for b in BRAINS} for s in busy_states), busy_states
+    assert busy["failed"] == 0 and busy["requests"] >= 4, busy
+    assert {b: brain_health(b)["restarts_total"] for b in BRAINS} == restarts_before
+
+    states: list[tuple[float, dict[str, str]]] = []
+    with users_asking(network) as load:
         sh("demo-brain", "touch /usr/share/ollama/.ollama/wedge")
         wedged_at = time.monotonic()
         out_at = back_at = None
         while time.monotonic() - wedged_at < 180 and back_at is None:
             servers = haproxy_servers()
-            states.append((time.monotonic() - started, servers))
+            states.append((time.monotonic() - wedged_at, servers))
             if out_at is None and servers["demo-brain"].startswith("DOWN"):
                 out_at = time.monotonic() - wedged_at
             if out_at is not None and servers["demo-brain"] == "UP":
                 back_at = time.monotonic() - wedged_at
             time.sleep(2)
         sh("demo-brain", "rm -f /usr/share/ollama/.ollama/wedge")
-    assert all(s == {b: "UP" for b in BRAINS} for _, s in busy_states), busy_states
     assert out_at is not None, f"the load balancer never took the wedged brain out: {states[-5:]}"
     assert back_at is not None, f"the wedged brain was not serving again within 180 s: {states[-5:]}"
     record(f"wedge to out of the load balancer {out_at:.0f} s, to back in {back_at:.0f} s; under load: {load}")
@@ -244,9 +249,12 @@ def test_busy_brains_stay_in_and_a_wedged_one_is_taken_out_and_restarted_while_u
     assert brain_health("demo-brain")["restarts_total"] == restarts_before["demo-brain"] + 1
     assert brain_health("demo-brain-2")["restarts_total"] == restarts_before["demo-brain-2"]
     assert "watchdog: restarting ollama" in sh("demo-brain", "journalctl -u ollama-health --no-pager").stdout
-    # No request failed; those in flight on the wedged brain fell back to the cloud provider after AI_TIMEOUT.
-    assert load["failed"] == 0, load
-    assert load["requests"] >= 8, load
+    # Nothing failed outright; what fell back was in flight on the wedged brain before it was out: per user, one
+    # request per backend timeout (30 s) until then, and the one the restart cut.
+    assert set(load["failures"]) <= {"answered by gemini"}, load
+    in_flight_bound = 2 * (math.ceil(out_at / 30) + 1)
+    assert load["failed"] <= in_flight_bound, (in_flight_bound, load)
+    assert load["answered_by"].get("ollama", 0) >= 4, load
 
 
 def record(what: str) -> None:
