@@ -79,7 +79,18 @@ def test_a_brain_is_unhealthy_until_its_first_canary_answers_then_healthy(brain,
     status, body = agent.verdict()
     assert (status, body["status"]) == (200, "healthy")
     assert body["ttft_ms"] > 0 and body["tokens_per_second"] > 0
+    assert body["load_ms"] == 0  # the fixture loaded the model: the canary found it warm
     assert restarts_asked(agent) == 0
+
+
+def test_a_canary_that_loads_the_model_reports_the_load_apart_from_its_time_to_first_token(double_factory, tmp_path):
+    server = double_factory(OLLAMA_DOUBLE_PROFILE="m7i-flex-large").start()
+    server.pull(MODEL)
+    agent = make_agent(server, tmp_path, wedge_seconds=60)
+    canary = agent.check_once()
+    assert canary.outcome == "ok", canary.detail
+    assert canary.load_ms > 0
+    assert canary.ttft_ms < (canary.first_token - canary.started) * 1000  # the load is not counted as TTFT
 
 
 def test_a_wedged_brain_is_restarted_then_healthy_again_after_the_restart(brain, tmp_path):
