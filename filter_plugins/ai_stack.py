@@ -397,6 +397,16 @@ def _check(spec: Mapping) -> tuple[str, str]:
             return f"{head}, which is not a registry host; write host or host:port, such as ghcr.io or 10.0.1.9:5000.", ""
         return "", ""
 
+    if kind == "host_port":
+        if str(value) == "" and spec.get("optional"):
+            return "", ""
+        host, sep, port = str(value).rpartition(":")
+        host_ok = bool(re.fullmatch(r"\[[0-9A-Fa-f:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", host))
+        if not (sep and host_ok and _port_number(port) is not None):
+            return (f"{head}, which is not a host:port with a port from 1 to 65535; "
+                    f"write one such as {spec.get('example', '127.0.0.1:8125')}.", "")
+        return "", ""
+
     if kind == "container_name":
         if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", str(value)):
             return (f"{head}, which Docker does not take as a container name; write letters, digits, _, . or -, "

@@ -146,6 +146,9 @@ def test_an_unknown_kind_is_a_bug_not_a_pass():
 @pytest.mark.parametrize(("kind", "value", "ok"), [
     ("registry", "ghcr.io", True), ("registry", "10.0.1.9:5000", True), ("registry", "http://x", False),
     ("registry", "x:70000", False), ("registry", "x:0", False), ("registry", "x:05000", False),
+    ("host_port", "127.0.0.1:8125", True), ("host_port", "[::1]:8125", True), ("host_port", "statsd.lab:8125", True),
+    ("host_port", "127.0.0.1:99999", False), ("host_port", "127.0.0.1:0", False), ("host_port", "127.0.0.1", False),
+    ("host_port", ":8125", False), ("host_port", "a b:8125", False), ("host_port", "", False),
     ("container_name", "talent-api", True), ("container_name", "-x", False), ("container_name", "a b", False),
     ("published_ports", ["8000:8000"], True), ("published_ports", ["127.0.0.1:8000:8000/tcp", "9000"], True),
     ("published_ports", ["8000:80000"], False), ("published_ports", ["eighty"], False),
@@ -156,6 +159,10 @@ def test_an_unknown_kind_is_a_bug_not_a_pass():
 ])
 def test_docker_inputs(kind, value, ok):
     assert (problems(value=value, kind=kind) == []) is ok
+
+
+def test_an_optional_host_port_may_be_empty():
+    assert problems(value="", kind="host_port", optional=True) == []
 
 
 def test_patterns_may_be_optional():
