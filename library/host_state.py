@@ -67,6 +67,11 @@ options:
       path: {description: The directory., type: path, required: true}
       pattern: {description: Shell pattern of the entries to look at., type: str, required: true}
       allowed: {description: Absolute paths of the entries that may stay., type: list, elements: path, default: []}
+      allowed_named_in:
+        description:
+          - A file on the host whose first line names one more entry of O(extra[].path) that may stay (the release
+            kept for a rollback, say). A missing file names none.
+        type: path
   services:
     description: systemd units and whether they must be enabled and active; an omitted state is not compared.
     type: list
@@ -341,6 +346,9 @@ def extra_differences(wanted):
         except FileNotFoundError:
             continue
         allowed = set(want.get("allowed") or [])
+        kept = (read_small(want["allowed_named_in"]) or "").strip() if want.get("allowed_named_in") else ""
+        if kept:
+            allowed.add(os.path.join(want["path"], kept.splitlines()[0]))
         for name in fnmatch.filter(names, want["pattern"]):
             path = os.path.join(want["path"], name)
             if path not in allowed:
@@ -532,7 +540,8 @@ def main():
             "absent": {"type": "list", "elements": "path", "default": []},
             "extra": dict(entry, options={"path": {"type": "path", "required": True},
                                           "pattern": {"type": "str", "required": True},
-                                          "allowed": {"type": "list", "elements": "path", "default": []}}),
+                                          "allowed": {"type": "list", "elements": "path", "default": []},
+                                          "allowed_named_in": {"type": "path"}}),
             "services": dict(entry, options={"name": {"type": "str", "required": True}, "enabled": {"type": "bool"},
                                              "active": {"type": "bool"}, "nft_table": {"type": "str"}}),
             "packages": {"type": "list", "elements": "str", "default": []},

@@ -74,6 +74,20 @@ def test_each_kind_of_drift_is_named(tree, tamper, expected):
     assert expected in result["differences"][0]
 
 
+def test_an_entry_named_in_a_file_may_stay_and_a_third_may_not(tmp_path):
+    """The release kept for a rollback is named in a file; any other old release is no longer wanted."""
+    for version in ("0.1.0", "0.2.0", "0.3.0"):
+        (tmp_path / version).mkdir()
+    extra = {"path": str(tmp_path), "pattern": "[0-9]*", "allowed": [str(tmp_path / "0.3.0")],
+             "allowed_named_in": str(tmp_path / "previous-version")}
+    result = run_module(host_state, {"extra": [extra]})
+    assert [d for d in result["differences"] if "no longer wanted" in d] == [
+        f"{tmp_path / '0.1.0'}: no longer wanted", f"{tmp_path / '0.2.0'}: no longer wanted"]
+    (tmp_path / "previous-version").write_text("0.2.0\n")
+    result = run_module(host_state, {"extra": [extra]})
+    assert result["differences"] == [f"{tmp_path / '0.1.0'}: no longer wanted"]
+
+
 def test_differing_names_each_item_once(tree):
     (tree / "etc" / "unit.service").write_text("changed")
     (tree / "etc" / "unit.service").chmod(0o600)

@@ -36,6 +36,8 @@ def cases(url: str) -> dict:
                         f"test $(stat -c %a {DROPIN}) = 644"),
         "link-target": (1, f"ln -sfn /opt/ollama/$(ls /opt/ollama | sort -V | grep -v previous | tail -1)/bin/../bin/ollama "
                            f"{LINK}", f"{LINK}: points at", f"readlink {LINK} | grep -vq '/bin/../bin/'"),
+        "old-release": (1, "mkdir -p /opt/ollama/0.0.1/bin", "/opt/ollama/0.0.1: no longer wanted",
+                        "test ! -e /opt/ollama/0.0.1"),
         "models-dir-owner": (1, f"chown root:root {MODELS}", f"{MODELS}: owner is root, not ollama",
                              f"test $(stat -c %U {MODELS}) = ollama"),
         "stale-warmup-request": (1, "echo '{}' > /etc/ollama/warmup.d/old_model.json",
