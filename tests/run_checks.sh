@@ -60,10 +60,31 @@ check_beside() {
   background+=("$name:$!")
 }
 
+# Checks run one after another in the background, beside the foreground ones;
+# each one's line is printed when it is collected.
+#   lane_beside NAME "COMMAND ARGS" [NAME "COMMAND ARGS" ...]   (arguments without spaces)
+lane_beside() {
+  local names=() commands=()
+  while (($#)); do
+    wanted "$1" && { names+=("$1"); commands+=("$2"); }
+    shift 2
+  done
+  ((${#names[@]})) || return 0
+  ( local i started rc
+    for i in "${!names[@]}"; do
+      started=$SECONDS rc=0
+      ${commands[$i]} >"$logs/${names[$i]}.log" 2>&1 || rc=$?
+      echo "$rc $((SECONDS - started))" >"$logs/${names[$i]}.status"
+    done ) &
+  local pid=$! name
+  for name in "${names[@]}"; do background+=("$name:$pid"); done
+}
+
 collect_beside() {
   local entry rc seconds
   for entry in "${background[@]}"; do
-    wait "${entry#*:}"
+    # A lane's checks share one process: the second wait finds it gone, and its status file says how each ended.
+    wait "${entry#*:}" 2>/dev/null
     read -r rc seconds <"$logs/${entry%%:*}.status"
     record "${entry%%:*}" "$rc" "$seconds"
   done
@@ -97,7 +118,8 @@ argument_specs_match_defaults() {
 }
 
 pytest_unit() {
-  pytest -p no:cacheprovider --timeout=300 --durations=10 tests/unit
+  # Four workers on two cores: most of the suite waits on the doubles' simulated inference, not the CPU.
+  pytest -p no:cacheprovider --timeout=300 --durations=10 -n 4 tests/unit
   local rc=$?
   # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
   return $rc
@@ -251,11 +273,15 @@ if $needs_lab; then
   if wait "$lab_pid"; then
     eval "$(cat "$logs/lab-services.env")"
     trap 'tests/lib/lab-services.sh down' EXIT
+    # The scenarios, one after another, beside the demo's end-to-end run below:
+    # their hosts and the demo's share the lab's services and nothing else.
+    lane=()
     for scenario in molecule/*/molecule.yml; do
       name=$(basename "$(dirname "$scenario")")
       [[ $name == default ]] && continue  # runs alone, at the end
-      check "molecule-$name" molecule_scenario "$name"
+      lane+=("molecule-$name" "molecule_scenario $name")
     done
+    lane_beside "${lane[@]}"
   else
     failed=$((failed + 1))
     failures+=("lab-services")
@@ -264,11 +290,14 @@ if $needs_lab; then
   fi
 fi
 
+# The demo end to end on Debian 12, beside the scenarios (its hosts are the
+# demo's own; it leaves the lab's services to the scenarios that use them).
+check e2e-demo pytest_e2e
 collect_beside
 
-# The demo end to end after the scenarios (its Debian 13 run rewrites the
-# services' environment, .cache/lab/env.sh, which a scenario would read).
-check e2e-demo pytest_e2e
+# Debian 13 after the scenarios (its run rewrites the services' environment,
+# .cache/lab/env.sh, which a scenario would read) and after Debian 12's demo,
+# whose host names it takes.
 # Built beside the checks above; a failed build is retried, and reported, by the check itself.
 [[ -z $trixie_pid ]] || wait "$trixie_pid" || true
 check e2e-demo-trixie pytest_e2e_trixie
