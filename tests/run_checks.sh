@@ -60,31 +60,10 @@ check_beside() {
   background+=("$name:$!")
 }
 
-# Checks run one after another in the background, beside the foreground ones;
-# each one's line is printed when it is collected.
-#   lane_beside NAME "COMMAND ARGS" [NAME "COMMAND ARGS" ...]   (arguments without spaces)
-lane_beside() {
-  local names=() commands=()
-  while (($#)); do
-    wanted "$1" && { names+=("$1"); commands+=("$2"); }
-    shift 2
-  done
-  ((${#names[@]})) || return 0
-  ( local i started rc
-    for i in "${!names[@]}"; do
-      started=$SECONDS rc=0
-      ${commands[$i]} >"$logs/${names[$i]}.log" 2>&1 || rc=$?
-      echo "$rc $((SECONDS - started))" >"$logs/${names[$i]}.status"
-    done ) &
-  local pid=$! name
-  for name in "${names[@]}"; do background+=("$name:$pid"); done
-}
-
 collect_beside() {
   local entry rc seconds
   for entry in "${background[@]}"; do
-    # A lane's checks share one process: the second wait finds it gone, and its status file says how each ended.
-    wait "${entry#*:}" 2>/dev/null
+    wait "${entry#*:}"
     read -r rc seconds <"$logs/${entry%%:*}.status"
     record "${entry%%:*}" "$rc" "$seconds"
   done
@@ -118,7 +97,7 @@ argument_specs_match_defaults() {
 }
 
 pytest_unit() {
-  # Four workers on two cores: most of the suite waits on the doubles' simulated inference, not the CPU.
+  # Four workers on two cores: much of the suite waits on the doubles' simulated inference, not the CPU.
   pytest -p no:cacheprovider --timeout=300 --durations=10 -n 4 tests/unit
   local rc=$?
   # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
@@ -273,15 +252,11 @@ if $needs_lab; then
   if wait "$lab_pid"; then
     eval "$(cat "$logs/lab-services.env")"
     trap 'tests/lib/lab-services.sh down' EXIT
-    # The scenarios, one after another, beside the demo's end-to-end run below:
-    # their hosts and the demo's share the lab's services and nothing else.
-    lane=()
     for scenario in molecule/*/molecule.yml; do
       name=$(basename "$(dirname "$scenario")")
       [[ $name == default ]] && continue  # runs alone, at the end
-      lane+=("molecule-$name" "molecule_scenario $name")
+      check "molecule-$name" molecule_scenario "$name"
     done
-    lane_beside "${lane[@]}"
   else
     failed=$((failed + 1))
     failures+=("lab-services")
@@ -290,14 +265,11 @@ if $needs_lab; then
   fi
 fi
 
-# The demo end to end on Debian 12, beside the scenarios (its hosts are the
-# demo's own; it leaves the lab's services to the scenarios that use them).
-check e2e-demo pytest_e2e
 collect_beside
 
-# Debian 13 after the scenarios (its run rewrites the services' environment,
-# .cache/lab/env.sh, which a scenario would read) and after Debian 12's demo,
-# whose host names it takes.
+# The demo end to end after the scenarios (its Debian 13 run rewrites the
+# services' environment, .cache/lab/env.sh, which a scenario would read).
+check e2e-demo pytest_e2e
 # Built beside the checks above; a failed build is retried, and reported, by the check itself.
 [[ -z $trixie_pid ]] || wait "$trixie_pid" || true
 check e2e-demo-trixie pytest_e2e_trixie
