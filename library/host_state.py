@@ -10,8 +10,8 @@ module: host_state
 short_description: Read what a role needs to know about a host, and where it differs from a wanted state, in one round trip
 description:
   - Compares the host with the state a role would write (file contents and modes, links, directories,
-    absent paths, files no longer wanted, systemd units, packages, users and groups, env files, registry logins) and lists
-    every difference.
+    absent paths, files no longer wanted, unpacked trees, systemd units, packages, users and groups, env files,
+    registry logins) and lists every difference.
   - Reads the small files, paths, free space and memory limit the role's checks need.
   - A role asks this once per run. When nothing differs it can skip the tasks that would each have found
     nothing to do; when anything differs it runs them all, with their own check and diff output.
@@ -72,6 +72,21 @@ options:
           - A file on the host whose first line names one more entry of O(extra[].path) that may stay (the release
             kept for a rollback, say). A missing file names none.
         type: path
+  trees:
+    description:
+      - Unpacked trees (a release) whose regular files must still have the size and modification time recorded when
+        they were unpacked; a file changed or removed since then is a difference keyed by O(trees[].path).
+      - A tree with no record is a difference keyed by O(trees[].record), so the role can record it without unpacking
+        again. A tree that does not exist is not compared (ask O(exists) for it).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: The directory of the tree., type: path, required: true}
+      record:
+        description: 'JSON file C({"relative/path": [size, mtime]}), as C(ansible.builtin.find) reports them.'
+        type: path
+        required: true
   services:
     description: systemd units and whether they must be enabled and active; an omitted state is not compared.
     type: list
@@ -395,6 +410,32 @@ def missing_packages(module, names):
     return [name for name in names if name not in installed]
 
 
+def tree_differences(wanted):
+    """Files of an unpacked tree changed (size or modification time) or removed since its record was made."""
+    found = []
+    for want in wanted:
+        root = want["path"]
+        if not os.path.isdir(root):
+            continue
+        try:
+            record = json.loads(read_small(want["record"]) or "null")
+        except (OSError, ValueError):
+            record = None
+        if not isinstance(record, dict) or not all(isinstance(v, list) and len(v) == 2 for v in record.values()):
+            found.append((want["record"], f"{want['record']}: missing, so the files of {root} cannot be compared"))
+            continue
+        for relative, (size, mtime) in sorted(record.items()):
+            path = os.path.join(root, relative)
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                found.append((root, f"{path}: missing since the release was unpacked"))
+                continue
+            if not stat.S_ISREG(st.st_mode) or st.st_size != size or st.st_mtime != mtime:
+                found.append((root, f"{path}: changed since the release was unpacked"))
+    return found
+
+
 def account_differences(groups, users):
     found = []
     for name in groups:
@@ -542,6 +583,8 @@ def main():
                                           "pattern": {"type": "str", "required": True},
                                           "allowed": {"type": "list", "elements": "path", "default": []},
                                           "allowed_named_in": {"type": "path"}}),
+            "trees": dict(entry, options={"path": {"type": "path", "required": True},
+                                          "record": {"type": "path", "required": True}}),
             "services": dict(entry, options={"name": {"type": "str", "required": True}, "enabled": {"type": "bool"},
                                              "active": {"type": "bool"}, "nft_table": {"type": "str"}}),
             "packages": {"type": "list", "elements": "str", "default": []},
@@ -576,7 +619,7 @@ def main():
     missing = missing_packages(module, p["packages"])
     pairs = (file_differences(p["files"]) + link_differences(p["links"]) + directory_differences(p["directories"])
              + [(path, f"{path}: still present") for path in p["absent"] if os.path.lexists(path)]
-             + extra_differences(p["extra"]) + service_differences(module, p["services"])
+             + extra_differences(p["extra"]) + tree_differences(p["trees"]) + service_differences(module, p["services"])
              + [(f"package {name}", f"package {name}: not installed") for name in missing]
              + account_differences(p["groups"], p["users"]) + env_file_differences(p["env_files"])
              + login_differences(p["registry_logins"]))

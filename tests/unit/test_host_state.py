@@ -223,3 +223,51 @@ def test_an_env_file_s_group_must_be_its_owner_s_primary_group_when_asked(tmp_pa
     assert result["differences"] == [f"{path}: group is {other.gr_name}, not {MY_GROUP}"]
     # Without the option any group passes, as before.
     assert run_module(host_state, {"env_files": [{"path": str(path), **ENV, "owner": ME}]})["differing"] == []
+
+
+def release(tmp_path):
+    """An unpacked tree and its record, made the way the role makes it (find's size and mtime)."""
+    root = tmp_path / "0.34.2"
+    (root / "bin").mkdir(parents=True)
+    (root / "lib").mkdir()
+    (root / "bin" / "ollama").write_text("the binary")
+    (root / "lib" / "libggml.so").write_text("a library")
+    (root / "lib" / "libggml.so.1").symlink_to("libggml.so")
+    record = {str(p.relative_to(root)): [p.stat().st_size, p.stat().st_mtime]
+              for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    return {"trees": [{"path": str(root), "record": str(tmp_path / "record.json")}]}, root
+
+
+def test_an_unpacked_tree_as_recorded_has_no_differences(tmp_path):
+    wanted_tree, _root = release(tmp_path)
+    assert run_module(host_state, wanted_tree)["differences"] == []
+
+
+@pytest.mark.parametrize(("tamper", "expected"), [
+    (lambda r: (r / "bin" / "ollama").write_text("another binary"), "bin/ollama: changed since the release was unpacked"),
+    # Same size, written later: a replaced file keeps no mtime of the release's.
+    (lambda r: ((r / "bin" / "ollama").unlink(), (r / "bin" / "ollama").write_text("the binarY"),
+                os.utime(r / "bin" / "ollama", (1, 1))), "bin/ollama: changed since the release was unpacked"),
+    (lambda r: (r / "lib" / "libggml.so").unlink(), "lib/libggml.so: missing since the release was unpacked"),
+], ids=["content", "same-size-replaced", "removed"])
+def test_a_changed_release_file_is_named_under_its_tree(tmp_path, tamper, expected):
+    wanted_tree, root = release(tmp_path)
+    tamper(root)
+    result = run_module(host_state, wanted_tree)
+    assert len(result["differences"]) == 1 and expected in result["differences"][0], result["differences"]
+    assert result["differing"] == [str(root)]
+
+
+def test_a_tree_without_its_record_is_keyed_by_the_record(tmp_path):
+    wanted_tree, _root = release(tmp_path)
+    (tmp_path / "record.json").unlink()
+    result = run_module(host_state, wanted_tree)
+    assert result["differing"] == [str(tmp_path / "record.json")]
+    (tmp_path / "record.json").write_text('{"bin/ollama": 3}')
+    assert run_module(host_state, wanted_tree)["differing"] == [str(tmp_path / "record.json")]
+
+
+def test_a_tree_not_unpacked_yet_is_not_compared(tmp_path):
+    assert run_module(host_state, {"trees": [{"path": str(tmp_path / "none"), "record": str(tmp_path / "r")}]})[
+        "differences"] == []

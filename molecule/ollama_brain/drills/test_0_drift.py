@@ -36,6 +36,10 @@ def cases(url: str) -> dict:
                         f"test $(stat -c %a {DROPIN}) = 644"),
         "link-target": (1, f"ln -sfn /opt/ollama/$(ls /opt/ollama | sort -V | grep -v previous | tail -1)/bin/../bin/ollama "
                            f"{LINK}", f"{LINK}: points at", f"readlink {LINK} | grep -vq '/bin/../bin/'"),
+        # Renamed over it, as a package manager or an attacker would (a running binary cannot be written in place).
+        "release-binary-replaced": (1, "B=$(readlink -f /usr/local/bin/ollama); cp /bin/true $B.new && mv $B.new $B",
+                                    "bin/ollama: changed since the release was unpacked",
+                                    "! cmp -s /bin/true $(readlink -f /usr/local/bin/ollama)"),
         "old-release": (1, "mkdir -p /opt/ollama/0.0.1/bin", "/opt/ollama/0.0.1: no longer wanted",
                         "test ! -e /opt/ollama/0.0.1"),
         "models-dir-owner": (1, f"chown root:root {MODELS}", f"{MODELS}: owner is root, not ollama",
