@@ -1,9 +1,10 @@
 """What the body role manages, changed by hand: check mode reports it, the next run puts it back, then a no-op.
 
-The env file's group and the container are the two kinds the brain's drift
-drill cannot cover: a `chgrp` of the file (host_state compares it with the
-deploy user's primary group) and a container removed behind the role's back
-(the role's plan sees it missing and creates it again from the env file).
+Each kind the body's host_state compares that the brain's drift drill cannot
+cover: the env file's group (compared with the deploy user's primary group)
+and one of its keys, the registry's CA certificate, root's registry login; and
+a container removed behind the role's back (the role's plan sees it missing
+and creates it again from the env file).
 """
 
 import json
@@ -14,9 +15,14 @@ from lab_helpers import recap, run_playbook, scenario_dir
 testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
 
+CA = "/etc/docker/certs.d/*/ca.crt"
 # name -> (change by hand, test that it was put back)
 CASES = {
     "env-file-group": (f"chgrp root {ENV_FILE}", f"test $(stat -c %G {ENV_FILE}) = ubuntu"),
+    "env-file-key": (f"sed -i 's/^AI_PROVIDER=.*/AI_PROVIDER=gemini/' {ENV_FILE}", f"grep -qx 'AI_PROVIDER=ollama' {ENV_FILE}"),
+    "registry-ca": (f"for f in {CA}; do echo '# edited by hand' >> $f; done", f"! grep -q 'edited by hand' {CA}"),
+    "registry-login": ("HOME=/root docker logout $(ls /etc/docker/certs.d)",
+                       "grep -q \"$(ls /etc/docker/certs.d)\" /root/.docker/config.json"),
     "container-removed": ("docker rm -f talent-api",
                           "test $(docker inspect -f '{{.State.Running}}' talent-api) = true"),
 }
