@@ -37,6 +37,8 @@ _spec.loader.exec_module(ollama_api)
 _GO_DURATION = re.compile(r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
 _WHOLE_SECONDS = re.compile(r"[-+]?\d+")
 _ACCOUNT = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+# A host name or IPv4 address, as the registry and host:port kinds read it (no group, so callers number theirs).
+_HOST_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>\d+))?(?P<path>/\S*)?")
 _IMAGE = re.compile(
@@ -392,8 +394,8 @@ def _check(spec: Mapping) -> tuple[str, str]:
         return "", ""
 
     if kind == "registry":
-        match = re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(?::(\d+))?", str(value))
-        if not match or (match[2] and _port_number(match[2]) is None):
+        match = re.fullmatch(rf"{_HOST_NAME}(?::(\d+))?", str(value))
+        if not match or (match[1] and _port_number(match[1]) is None):
             return f"{head}, which is not a registry host; write host or host:port, such as ghcr.io or 10.0.1.9:5000.", ""
         return "", ""
 
@@ -401,7 +403,7 @@ def _check(spec: Mapping) -> tuple[str, str]:
         if str(value) == "" and spec.get("optional"):
             return "", ""
         host, sep, port = str(value).rpartition(":")
-        host_ok = bool(re.fullmatch(r"\[[0-9A-Fa-f:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", host))
+        host_ok = bool(re.fullmatch(rf"\[[0-9A-Fa-f:]+\]|{_HOST_NAME}", host))
         if not (sep and host_ok and _port_number(port) is not None):
             return (f"{head}, which is not a host:port with a port from 1 to 65535; "
                     f"write one such as {spec.get('example', '127.0.0.1:8125')}.", "")
