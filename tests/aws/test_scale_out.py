@@ -44,16 +44,98 @@ def ollama_sources(sg: dict) -> list[str]:
     return [g["GroupId"] for g in rule["UserIdGroupPairs"]]
 
 
-def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account):
+def assert_one_brain_as_provisioned(account, output: str):
+    """What the first provisioning, with every default, made: one brain and what it needs, the body tagged."""
+    moto = account.moto
+    ec2 = moto.client("ec2")
+    (brain,) = live_brains(ec2)
+    brain_tags = tags(brain)
+    assert brain["InstanceType"] == "m7i-flex.large"
+    assert brain["SubnetId"] == account.subnet_id  # the body's subnet, when none is given
+    assert brain["MetadataOptions"]["HttpTokens"] == "required"
+    assert brain_tags["Role"] == "brain" and brain_tags["Project"] == "ai-chatbot"
+    assert brain_tags["ManagedBy"] == "ai-stack-ansible" and brain_tags["Name"] == "ai-chatbot-prod-brain"
+    (mapping,) = brain["BlockDeviceMappings"]
+    volume = ec2.describe_volumes(VolumeIds=[mapping["Ebs"]["VolumeId"]])["Volumes"][0]
+    assert (volume["Size"], volume["VolumeType"], volume["Encrypted"]) == (30, "gp3", True)
+    assert brain["IamInstanceProfile"]["Arn"].endswith("/ai-chatbot-prod-brain")
+    assert f"private IP {brain['PrivateIpAddress']}" in output
+
+    # The Ollama port admits the body's security group, and nothing else; SSH from nowhere.
+    (sg,) = ec2.describe_security_groups(GroupIds=[brain["SecurityGroups"][0]["GroupId"]])["SecurityGroups"]
+    assert ollama_sources(sg) == [account.body_sg]
+    assert not [p for p in sg["IpPermissions"] if p.get("FromPort") == 22]
+
+    # The body got its role tag, kept its other tags, and nothing else changed.
+    body = ec2.describe_instances(InstanceIds=[account.body_id])["Reservations"][0]["Instances"][0]
+    assert tags(body) == {"Name": "talent-api", "Owner": "team-talent", "Role": "body", "Project": "ai-chatbot",
+                          "Environment": "prod"}
+    assert body["State"]["Name"] == "running"
+
+    alarms = {a["AlarmName"]: a for a in moto.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    expected = {"ai-chatbot-prod-brain-cpu": ("AWS/EC2", "CPUUtilization", 90.0),
+                "ai-chatbot-prod-brain-memory": ("CWAgent", "mem_used_percent", 90.0),
+                "ai-chatbot-prod-brain-disk": ("CWAgent", "disk_used_percent", 90.0),
+                "ai-chatbot-prod-brain-status-check": ("AWS/EC2", "StatusCheckFailed", 1.0),
+                "ai-chatbot-prod-brain-canary-ttft": ("CWAgent", "ollama_brain.canary_ttft", 5000.0),
+                "ai-chatbot-prod-brain-watchdog-restart": ("CWAgent", "ollama_brain.watchdog_restarts", 1.0)}
+    for name, (namespace, metric, threshold) in expected.items():
+        alarm = alarms[name]
+        assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == (namespace, metric, threshold)
+        assert alarm["Dimensions"] == [{"Name": "InstanceId", "Value": brain["InstanceId"]}]
+        assert alarm["AlarmActions"][0].endswith(":ai-chatbot-prod-alarms")
+    billing = moto.client("cloudwatch", "us-east-1").describe_alarms()["MetricAlarms"]
+    assert [(a["Namespace"], a["MetricName"], a["Threshold"]) for a in billing] == [
+        ("AWS/Billing", "EstimatedCharges", 90.0)]
+    assert "estimated USD/day: 1 x (brain 2.87" in output
+
+
+def assert_brain_lb_drains_and_admits(moto, brains: list[dict], target_group_arn: str):
+    """roles/brain_lb's AWS implementation, as the rolling upgrade uses it, on the brains the inventory finds.
+
+    bench/lb_serving.yml admits the first N brains (by name) and drains the rest through the role's interface.
+    """
+    elb = moto.client("elbv2")
+    ids = [b["InstanceId"] for b in sorted(brains, key=lambda b: tags(b)["Name"])]
+
+    def registered() -> list[str]:
+        return sorted(t["Target"]["Id"] for t in elb.describe_target_health(
+            TargetGroupArn=target_group_arn)["TargetHealthDescriptions"])
+
+    def serving(count: int):
+        return run(moto, "ansible-playbook", "-i", "inventory/aws_ec2.yml", "bench/lb_serving.yml",
+                   "-e", f"bench_serving={count}")
+
+    one = serving(1)
+    assert one.returncode == 0, flat(one)[-3000:]
+    assert registered() == [ids[0]]
+    # Draining the last brain that serves is refused, and nothing changes.
+    none = serving(0)
+    assert none.returncode != 0
+    assert "would leave no brain serving in target group ai-chatbot-prod-brains" in flat(none), flat(none)[-3000:]
+    assert registered() == [ids[0]]
+    both = serving(2)
+    assert both.returncode == 0, flat(both)[-3000:]
+    assert registered() == sorted(ids)
+
+
+# One account carries the whole life of a stack, so that each converge is run once and checked for all it promises:
+# a first provisioning with every default, scaling out and in (brain_lb admits and drains brains on the way back to
+# one, so that scale-in meets registered targets as it does after a rolling upgrade), and a teardown run twice.
+def test_provision_then_one_two_three_two_one_brains_each_rerun_unchanged_then_teardown_removes_what_it_made(account):
     moto = account.moto
     ec2, elb = moto.client("ec2"), moto.client("elbv2")
     subnets = [account.subnet_id, second_zone_subnet(account)]
-    for count in (1, 2, 3, 2, 1):
-        first = converge(moto, count, subnets)
+    for step, count in enumerate((1, 2, 3, 2, 1)):
+        if step == 0:
+            first, again = playbook(moto, "provision"), playbook(moto, "provision")
+        else:
+            first, again = converge(moto, count, subnets), converge(moto, count, subnets)
         assert first.returncode == 0, f"count {count}: " + flat(first)[-3000:]
-        again = converge(moto, count, subnets)
         assert again.returncode == 0, flat(again)[-3000:]
         assert changed(again) == 0, f"count {count}: the re-run changed something\n" + flat(again)[-4000:]
+        if step == 0:
+            assert_one_brain_as_provisioned(account, flat(first))
 
         brains = live_brains(ec2)
         names = sorted(tags(b)["Name"] for b in brains)
@@ -112,9 +194,20 @@ def test_one_two_three_two_one_brains_each_converge_and_rerun_unchanged(account)
         assert {tags(b)["AiTargetGroup"] for b in brains} == {"ai-chatbot-prod-brains"}
         assert "load balancer " + lb["DNSName"] in flat(first)
         assert f"estimated USD/day: {count} x (brain 2.87" in flat(first) and "+ load balancer 0.80" in flat(first)
+        if step == 3:
+            assert_brain_lb_drains_and_admits(moto, brains, target_group["TargetGroupArn"])
 
     teardown = playbook(moto, "teardown")
     assert teardown.returncode == 0, flat(teardown)[-3000:]
+    again = playbook(moto, "teardown")
+    assert again.returncode == 0, flat(again)[-3000:]
+    assert changed(again) == 0, flat(again)[-3000:]
+    live = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+            if i["State"]["Name"] not in ("terminated", "shutting-down")]
+    assert [i["InstanceId"] for i in live] == [account.body_id]
+    assert moto.client("cloudwatch", "us-east-1").describe_alarms()["MetricAlarms"] == []
+    assert moto.client("sns").list_topics()["Topics"] == []
+    assert "ai-chatbot-prod-brain" not in [r["RoleName"] for r in moto.client("iam").list_roles()["Roles"]]
     assert live_brains(ec2) == []
     assert elb.describe_load_balancers()["LoadBalancers"] == []
     assert elb.describe_target_groups()["TargetGroups"] == []
@@ -141,36 +234,3 @@ def test_a_count_that_spends_the_budget_before_its_end_date_is_refused(account):
     assert live_brains(account.moto.client("ec2")) == []
     allowed = converge(account.moto, 1, subnets, aws_stack_budget_end_date=end, aws_stack_budget_usd=200)
     assert allowed.returncode == 0, flat(allowed)[-3000:]
-
-
-def test_brain_lb_drains_and_admits_brains_in_the_target_group(account):
-    """roles/brain_lb's AWS implementation, as the rolling upgrade uses it, on the brains the inventory finds.
-
-    bench/lb_serving.yml admits the first N brains (by name) and drains the rest through the role's interface.
-    """
-    moto = account.moto
-    ec2, elb = moto.client("ec2"), moto.client("elbv2")
-    provisioned = converge(moto, 2, [account.subnet_id, second_zone_subnet(account)])
-    assert provisioned.returncode == 0, flat(provisioned)[-3000:]
-    brains = [b["InstanceId"] for b in sorted(live_brains(ec2), key=lambda b: tags(b)["Name"])]
-    (target_group,) = elb.describe_target_groups(Names=["ai-chatbot-prod-brains"])["TargetGroups"]
-
-    def registered() -> list[str]:
-        return sorted(t["Target"]["Id"] for t in elb.describe_target_health(
-            TargetGroupArn=target_group["TargetGroupArn"])["TargetHealthDescriptions"])
-
-    def serving(count: int):
-        return run(moto, "ansible-playbook", "-i", "inventory/aws_ec2.yml", "bench/lb_serving.yml",
-                   "-e", f"bench_serving={count}")
-
-    one = serving(1)
-    assert one.returncode == 0, flat(one)[-3000:]
-    assert registered() == [brains[0]]
-    # Draining the last brain that serves is refused, and nothing changes.
-    none = serving(0)
-    assert none.returncode != 0
-    assert "would leave no brain serving in target group ai-chatbot-prod-brains" in flat(none), flat(none)[-3000:]
-    assert registered() == [brains[0]]
-    both = serving(2)
-    assert both.returncode == 0, flat(both)[-3000:]
-    assert registered() == sorted(brains)
