@@ -47,8 +47,13 @@ docker exec "$name" systemctl is-active -q ssh.service ||
 docker exec -i "$name" bash -c 'install -d -m 0700 -o ubuntu -g ubuntu ~ubuntu/.ssh &&
   install -m 0600 -o ubuntu -g ubuntu /dev/stdin ~ubuntu/.ssh/authorized_keys' <"$LAB_SSH_KEY.pub"
 host_key=$(docker exec "$name" cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f1,2)
-for ip in $(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$name"); do
-  ssh-keygen -R "$ip" -f "$LAB_KNOWN_HOSTS" >/dev/null 2>&1 || true
-  echo "$ip $host_key" >>"$LAB_KNOWN_HOSTS"
-done
-rm -f "$LAB_KNOWN_HOSTS.old"
+# One writer at a time: the demo and a scenario start hosts beside each other, and
+# ssh-keygen -R rewrites the whole file (an append made meanwhile would be lost).
+(
+  flock 8
+  for ip in $(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$name"); do
+    ssh-keygen -R "$ip" -f "$LAB_KNOWN_HOSTS" >/dev/null 2>&1 || true
+    echo "$ip $host_key" >>"$LAB_KNOWN_HOSTS"
+  done
+  rm -f "$LAB_KNOWN_HOSTS.old"
+) 8>>"$LAB_KNOWN_HOSTS.lock"
