@@ -617,16 +617,18 @@ def main():
             module.fail_json(msg=f"mode {mode!r} is not an octal number such as 0644")
 
     missing = missing_packages(module, p["packages"])
-    pairs = (file_differences(p["files"]) + link_differences(p["links"]) + directory_differences(p["directories"])
-             + [(path, f"{path}: still present") for path in p["absent"] if os.path.lexists(path)]
-             + extra_differences(p["extra"]) + tree_differences(p["trees"]) + service_differences(module, p["services"])
-             + [(f"package {name}", f"package {name}: not installed") for name in missing]
-             + account_differences(p["groups"], p["users"]) + env_file_differences(p["env_files"])
-             + login_differences(p["registry_logins"]))
+    # A file this module must read but cannot (a directory, unreadable, over 1 MiB) is not drift it can name.
     try:
+        pairs = (file_differences(p["files"]) + link_differences(p["links"]) + directory_differences(p["directories"])
+                 + [(path, f"{path}: still present") for path in p["absent"] if os.path.lexists(path)]
+                 + extra_differences(p["extra"]) + tree_differences(p["trees"])
+                 + service_differences(module, p["services"])
+                 + [(f"package {name}", f"package {name}: not installed") for name in missing]
+                 + account_differences(p["groups"], p["users"]) + env_file_differences(p["env_files"])
+                 + login_differences(p["registry_logins"]))
         contents = {path: read_small(path) for path in p["read"]}
     except (OSError, ValueError) as exc:
-        module.fail_json(msg=f"could not read a file: {exc}")
+        module.fail_json(msg=f"could not read a file on the host ({exc}); repair or remove it, then run again")
     result = {
         "changed": False,
         "differences": [text for _key, text in pairs],

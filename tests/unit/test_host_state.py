@@ -88,6 +88,21 @@ def test_an_entry_named_in_a_file_may_stay_and_a_third_may_not(tmp_path):
     assert result["differences"] == [f"{tmp_path / '0.1.0'}: no longer wanted"]
 
 
+@pytest.mark.parametrize("spoil", ["too-large", "a-directory"])
+def test_a_file_naming_the_kept_entry_that_cannot_be_read_fails_naming_it(tmp_path, spoil):
+    (tmp_path / "0.1.0").mkdir()
+    named_in = tmp_path / "previous-version"
+    if spoil == "too-large":
+        named_in.write_text("0.1.0\n" + "x" * (1 << 20))
+    else:
+        named_in.mkdir()
+    extra = {"path": str(tmp_path), "pattern": "[0-9]*", "allowed_named_in": str(named_in)}
+    result = run_module(host_state, {"extra": [extra]})
+    assert result.failed
+    assert result["msg"].startswith("could not read a file on the host (")
+    assert str(named_in) in result["msg"] and result["msg"].endswith("repair or remove it, then run again")
+
+
 def test_differing_names_each_item_once(tree):
     (tree / "etc" / "unit.service").write_text("changed")
     (tree / "etc" / "unit.service").chmod(0o600)
