@@ -13,7 +13,8 @@ table: the deleted table must be found while the unit is still active.
 import json
 
 import pytest
-from lab_helpers import recap, run_playbook, scenario_dir
+import yaml
+from lab_helpers import PROJECT, recap, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -23,6 +24,8 @@ MODELS = "/usr/share/ollama/.ollama/models"
 LINK = "/usr/local/bin/ollama"
 FRONT_DOOR = "/etc/ollama/front-door.cfg"
 AGENT = "/usr/local/libexec/ollama-health"
+NFT = "/etc/ollama/firewall.nft"
+FIREWALL_UNIT = "/etc/systemd/system/ollama-firewall.service"
 MODEL = "gemma3:4b"
 
 
@@ -71,7 +74,36 @@ def cases(url: str) -> dict:
                                   "systemctl is-enabled ollama-health.service && systemctl is-active ollama-health.service"),
         "firewall-stopped": (2, "systemctl stop ollama-firewall.service", "ollama-firewall.service: inactive, not active",
                              "systemctl is-active ollama-firewall.service"),
+        # Also needed to unpack the replaced binary's release again: the packages come back first.
+        "package-removed": (1, "dpkg -r zstd", "package zstd: not installed",
+                            "dpkg-query -W -f '${db:Status-Status}' zstd | grep -qx installed"),
+        "account-shell": (1, "usermod -s /bin/bash ollama", "user ollama: shell is /bin/bash, not /bin/false",
+                          'test "$(getent passwd ollama | cut -d: -f7)" = /bin/false'),
     }
+
+
+# The kind of wanted state (roles/ollama_brain/vars/main.yml, _ollama_brain_wanted_state) each case changes;
+# None: compared live on every run, not by host_state.
+KIND = {"unit-content": "files", "dropin-mode": "files", "front-door-config": "files", "health-agent-replaced": "files",
+        "link-target": "links", "release-binary-replaced": "trees", "old-release": "extra",
+        "stale-warmup-request": "extra", "models-dir-owner": "directories", "warmup-unit-disabled": "services",
+        "firewall-table-deleted": "services", "service-stopped": "services", "front-door-stopped": "services",
+        "health-agent-disabled": "services", "firewall-stopped": "services", "package-removed": "packages",
+        "account-shell": "users", "model-unloaded": None, "model-deleted": None}
+# Kinds no case above changes, and why.
+ELSEWHERE = {
+    "absent": "test_turning_the_firewall_off_removes_it_and_a_file_of_it_put_back_is_named_and_removed",
+    "groups": "the users case: the group is its user's primary group, which cannot be removed while the user exists",
+}
+# What host_state reads for preflight besides the wanted state.
+READS = {"exists", "read", "free_space", "memory_limit"}
+
+
+def test_every_kind_of_wanted_state_has_a_case():
+    wanted = yaml.safe_load((PROJECT / "roles/ollama_brain/vars/main.yml").read_text())["_ollama_brain_wanted_state"]
+    kinds = set(wanted) - READS
+    assert set(KIND) == set(cases("")), "each case names its kind in KIND"
+    assert kinds == {k for k in KIND.values() if k} | set(ELSEWHERE), (kinds, KIND, ELSEWHERE)
 
 
 def converge(*args: str):
@@ -108,3 +140,24 @@ def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, all_ca
 def test_a_run_after_that_changes_nothing(host):
     counts, _output = converge()
     assert counts["changed"] == 0, json.dumps(counts)
+
+
+def test_turning_the_firewall_off_removes_it_and_a_file_of_it_put_back_is_named_and_removed(host):
+    """The firewall's files are the wanted state's `absent` kind once it is turned off (as -e types it: a string)."""
+    off = ("-e", "ollama_brain_firewall_enabled=false")
+    counts, output = converge(*off)
+    assert counts["changed"] > 0
+    assert "WARNING: ollama_brain_firewall_enabled is false" in " ".join(output.split())
+    assert host.run("nft list table inet ollama_brain").rc != 0
+    assert not host.file(NFT).exists and not host.file(FIREWALL_UNIT).exists
+    assert host.run(f"echo '# put back by hand' > {NFT}").rc == 0
+    counts, output = converge(*off, "--check", "--diff", "-v")
+    assert counts["changed"] > 0 and f"{NFT}: still present" in " ".join(output.split()), output[-3000:]
+    assert host.file(NFT).exists
+    counts, _output = converge(*off)
+    assert counts["changed"] > 0 and not host.file(NFT).exists
+    # Back on for the drills after this one.
+    counts, _output = converge()
+    assert counts["changed"] > 0
+    assert host.run("nft list table inet ollama_brain").rc == 0
+    assert converge()[0]["changed"] == 0
