@@ -51,13 +51,17 @@ check() {
 # Checks that use no Docker run beside the lab's checks, which mostly wait on
 # their hosts; each one's line is printed when it is collected.
 background=()
+# run_to_status NAME COMMAND...: run it into NAME's log; "rc seconds" go to NAME's status file.
+run_to_status() {
+  local name=$1 started=$SECONDS rc=0; shift
+  "$@" >"$logs/$name.log" 2>&1 || rc=$?
+  echo "$rc $((SECONDS - started))" >"$logs/$name.status"
+}
+
 check_beside() {
-  local name=$1; shift
-  wanted "$name" || return 0
-  ( started=$SECONDS rc=0
-    "$@" >"$logs/$name.log" 2>&1 || rc=$?
-    echo "$rc $((SECONDS - started))" >"$logs/$name.status" ) &
-  background+=("$name:$!")
+  wanted "$1" || return 0
+  run_to_status "$@" &
+  background+=("$1:$!")
 }
 
 # Checks run one after another in the background, beside the foreground ones;
@@ -71,10 +75,8 @@ lane_beside() {
   done
   ((${#names[@]})) || return 0
   ( for i in "${!names[@]}"; do
-      started=$SECONDS rc=0
       # shellcheck disable=SC2086  # a function name and its arguments
-      ${commands[$i]} >"$logs/${names[$i]}.log" 2>&1 || rc=$?
-      echo "$rc $((SECONDS - started))" >"$logs/${names[$i]}.status"
+      run_to_status "${names[$i]}" ${commands[$i]}
     done ) &
   local pid=$! name
   for name in "${names[@]}"; do background+=("$name:$pid"); done
