@@ -30,66 +30,63 @@ MODEL = "gemma3:4b"
 
 
 def cases(url: str) -> dict:
-    """name -> (batch, change by hand, what check mode names ('' when compared live), test that it was put back)."""
+    """name -> (batch, kind, change by hand, what check mode names ('' when compared live), test that it was put back).
+
+    The kind is the key of the wanted state (roles/ollama_brain/vars/main.yml, _ollama_brain_wanted_state) the change
+    drifts from; None when it is compared live on every run, not by host_state.
+    """
     model = json.dumps({"model": MODEL, "keep_alive": 0})
     return {
-        "unit-content": (1, f"echo '# edited by hand' >> {UNIT}", f"{UNIT}: content differs",
+        "unit-content": (1, "files", f"echo '# edited by hand' >> {UNIT}", f"{UNIT}: content differs",
                          f"! grep -q 'edited by hand' {UNIT}"),
-        "dropin-mode": (1, f"chmod 0600 {DROPIN}", f"{DROPIN}: mode is 0600, not 0644",
+        "dropin-mode": (1, "files", f"chmod 0600 {DROPIN}", f"{DROPIN}: mode is 0600, not 0644",
                         f"test $(stat -c %a {DROPIN}) = 644"),
-        "link-target": (1, f"ln -sfn /opt/ollama/$(ls /opt/ollama | sort -V | grep -v previous | tail -1)/bin/../bin/ollama "
-                           f"{LINK}", f"{LINK}: points at", f"readlink {LINK} | grep -vq '/bin/../bin/'"),
+        "link-target": (1, "links",
+                        f"ln -sfn /opt/ollama/$(ls /opt/ollama | sort -V | grep -v previous | tail -1)/bin/../bin/ollama "
+                        f"{LINK}", f"{LINK}: points at", f"readlink {LINK} | grep -vq '/bin/../bin/'"),
         # Renamed over it, as a package manager or an attacker would (a running binary cannot be written in place).
-        "release-binary-replaced": (1, "B=$(readlink -f /usr/local/bin/ollama); cp /bin/true $B.new && mv $B.new $B",
+        "release-binary-replaced": (1, "trees", "B=$(readlink -f /usr/local/bin/ollama); cp /bin/true $B.new && mv $B.new $B",
                                     "bin/ollama: changed since the release was unpacked",
                                     "! cmp -s /bin/true $(readlink -f /usr/local/bin/ollama)"),
-        "old-release": (1, "mkdir -p /opt/ollama/0.0.1/bin", "/opt/ollama/0.0.1: no longer wanted",
+        "old-release": (1, "extra", "mkdir -p /opt/ollama/0.0.1/bin", "/opt/ollama/0.0.1: no longer wanted",
                         "test ! -e /opt/ollama/0.0.1"),
-        "models-dir-owner": (1, f"chown root:root {MODELS}", f"{MODELS}: owner is root, not ollama",
+        "models-dir-owner": (1, "directories", f"chown root:root {MODELS}", f"{MODELS}: owner is root, not ollama",
                              f"test $(stat -c %U {MODELS}) = ollama"),
-        "stale-warmup-request": (1, "echo '{}' > /etc/ollama/warmup.d/old_model.json",
+        "stale-warmup-request": (1, "extra", "echo '{}' > /etc/ollama/warmup.d/old_model.json",
                                  "/etc/ollama/warmup.d/old_model.json: no longer wanted",
                                  "test ! -e /etc/ollama/warmup.d/old_model.json"),
-        "warmup-unit-disabled": (1, "systemctl disable ollama-warmup.service", "ollama-warmup.service: disabled, not enabled",
-                                 "systemctl is-enabled ollama-warmup.service"),
-        "firewall-table-deleted": (1, "nft delete table inet ollama_brain",
+        "warmup-unit-disabled": (1, "services", "systemctl disable ollama-warmup.service",
+                                 "ollama-warmup.service: disabled, not enabled", "systemctl is-enabled ollama-warmup.service"),
+        "firewall-table-deleted": (1, "services", "nft delete table inet ollama_brain",
                                    "ollama-firewall.service: active, but table inet ollama_brain is not loaded",
                                    "nft list table inet ollama_brain"),
         # Through the API while the service still runs (the service is stopped further down the batch).
-        "model-unloaded": (1, f"curl -fsS -m 30 {url}/api/generate -d '{model}'", "",
+        "model-unloaded": (1, None, f"curl -fsS -m 30 {url}/api/generate -d '{model}'", "",
                            f"curl -fsS -m 10 {url}/api/ps | grep -q '{MODEL}'"),
-        "model-deleted": (1, f"curl -fsS -m 30 -X DELETE {url}/api/delete -d '{json.dumps({'model': MODEL})}'", "",
+        "model-deleted": (1, None, f"curl -fsS -m 30 -X DELETE {url}/api/delete -d '{json.dumps({'model': MODEL})}'", "",
                           f"curl -fsS -m 10 {url}/api/tags | grep -q '{MODEL}'"),
-        "service-stopped": (1, "systemctl stop ollama.service", "ollama.service: inactive, not active",
+        "service-stopped": (1, "services", "systemctl stop ollama.service", "ollama.service: inactive, not active",
                             "systemctl is-active ollama.service"),
-        "front-door-config": (1, f"echo '# edited by hand' >> {FRONT_DOOR}", f"{FRONT_DOOR}: content differs",
+        "front-door-config": (1, "files", f"echo '# edited by hand' >> {FRONT_DOOR}", f"{FRONT_DOOR}: content differs",
                               f"! grep -q 'edited by hand' {FRONT_DOOR}"),
-        "front-door-stopped": (1, "systemctl stop ollama-front-door.service",
+        "front-door-stopped": (1, "services", "systemctl stop ollama-front-door.service",
                                "ollama-front-door.service: inactive, not active",
                                "systemctl is-active ollama-front-door.service"),
-        "health-agent-replaced": (1, f"echo '# edited by hand' >> {AGENT}", f"{AGENT}: content differs",
+        "health-agent-replaced": (1, "files", f"echo '# edited by hand' >> {AGENT}", f"{AGENT}: content differs",
                                   f"! grep -q 'edited by hand' {AGENT}"),
-        "health-agent-disabled": (2, "systemctl disable --now ollama-health.service",
+        "health-agent-disabled": (2, "services", "systemctl disable --now ollama-health.service",
                                   "ollama-health.service: disabled, not enabled",
                                   "systemctl is-enabled ollama-health.service && systemctl is-active ollama-health.service"),
-        "firewall-stopped": (2, "systemctl stop ollama-firewall.service", "ollama-firewall.service: inactive, not active",
-                             "systemctl is-active ollama-firewall.service"),
+        "firewall-stopped": (2, "services", "systemctl stop ollama-firewall.service",
+                             "ollama-firewall.service: inactive, not active", "systemctl is-active ollama-firewall.service"),
         # Also needed to unpack the replaced binary's release again: the packages come back first.
-        "package-removed": (1, "dpkg -r zstd", "package zstd: not installed",
+        "package-removed": (1, "packages", "dpkg -r zstd", "package zstd: not installed",
                             "dpkg-query -W -f '${db:Status-Status}' zstd | grep -qx installed"),
-        "account-shell": (1, "usermod -s /bin/bash ollama", "user ollama: shell is /bin/bash, not /bin/false",
+        "account-shell": (1, "users", "usermod -s /bin/bash ollama", "user ollama: shell is /bin/bash, not /bin/false",
                           'test "$(getent passwd ollama | cut -d: -f7)" = /bin/false'),
     }
 
 
-# The kind of wanted state (roles/ollama_brain/vars/main.yml, _ollama_brain_wanted_state) each case changes;
-# None: compared live on every run, not by host_state.
-KIND = {"unit-content": "files", "dropin-mode": "files", "front-door-config": "files", "health-agent-replaced": "files",
-        "link-target": "links", "release-binary-replaced": "trees", "old-release": "extra",
-        "stale-warmup-request": "extra", "models-dir-owner": "directories", "warmup-unit-disabled": "services",
-        "firewall-table-deleted": "services", "service-stopped": "services", "front-door-stopped": "services",
-        "health-agent-disabled": "services", "firewall-stopped": "services", "package-removed": "packages",
-        "account-shell": "users", "model-unloaded": None, "model-deleted": None}
 # Kinds no case above changes, and why.
 ELSEWHERE = {
     "absent": "test_turning_the_firewall_off_removes_it_and_a_file_of_it_put_back_is_named_and_removed",
@@ -102,8 +99,8 @@ READS = {"exists", "read", "free_space", "memory_limit"}
 def test_every_kind_of_wanted_state_has_a_case():
     wanted = yaml.safe_load((PROJECT / "roles/ollama_brain/vars/main.yml").read_text())["_ollama_brain_wanted_state"]
     kinds = set(wanted) - READS
-    assert set(KIND) == set(cases("")), "each case names its kind in KIND"
-    assert kinds == {k for k in KIND.values() if k} | set(ELSEWHERE), (kinds, KIND, ELSEWHERE)
+    covered = {case[1] for case in cases("").values() if case[1]}
+    assert kinds == covered | set(ELSEWHERE), (kinds, covered, ELSEWHERE)
 
 
 def converge(*args: str):
@@ -121,19 +118,19 @@ def all_cases(host):
 @pytest.mark.parametrize("batch", [1, 2])
 def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, all_cases, batch):
     mine = {name: case for name, case in all_cases.items() if case[0] == batch}
-    for name, (_batch, change, _named, _restored) in mine.items():
+    for name, (_batch, _kind, change, _named, _restored) in mine.items():
         result = host.run(change)
         assert result.rc == 0, f"{name}: {result.stdout} {result.stderr}"
     counts, output = converge("--check", "--diff", "-v")
     assert counts["changed"] > 0, "check mode reported no change"
     # The YAML callback may fold a long sentence over lines.
     output = " ".join(output.split())
-    unnamed = [name for name, (_b, _c, named, _r) in mine.items() if named and named not in output]
+    unnamed = [name for name, (_b, _k, _c, named, _r) in mine.items() if named and named not in output]
     assert unnamed == [], f"check mode did not name {unnamed}: host_state does not compare them"
 
     counts, _output = converge()
     assert counts["changed"] > 0
-    left = [name for name, (_b, _c, _n, restored) in mine.items() if host.run(restored).rc != 0]
+    left = [name for name, (_b, _k, _c, _n, restored) in mine.items() if host.run(restored).rc != 0]
     assert left == [], f"the run did not put back {left}"
 
 
