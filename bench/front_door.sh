@@ -7,7 +7,7 @@
 #   bench/front_door.sh [REQUESTS]     (default 30 per path and kind)
 set -euo pipefail
 requests=${1:-30}
-brain=demo-brain
+brain=${LAB_DEMO:-demo}-brain
 address=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$brain")
 docker exec -i "$brain" python3 - "$requests" "$address" <<'PY'
 import json

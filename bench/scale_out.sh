@@ -18,13 +18,13 @@ tests/lab/demo.sh down >/dev/null 2>&1 || true
 tests/lab/demo.sh up >"$logs/up.log" 2>&1
 LAB_BRAINS=3 tests/lab/demo.sh scale-out >"$logs/scale-out.log" 2>&1
 eval "$(tests/lib/lab-services.sh up 2>/dev/null)"
-lb=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$LAB_NETWORK\").IPAddress}}" demo-lb)
+lb=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$LAB_NETWORK\").IPAddress}}" "${LAB_DEMO:-demo}-lb")
 
 declare -A rate
 printf '%-7s %8s %7s %9s %12s %10s %10s\n' brains clients requests failed tokens/s ttft_p50 ttft_p95
 for count in 1 2 3; do
   ansible-playbook -i tests/lab/inventory bench/lb_serving.yml -e bench_serving=$count >"$logs/serving-$count.log" 2>&1
-  docker exec -i demo-body python3 - ollama --url "http://$lb:11434" --clients "$clients" --seconds "$seconds" \
+  docker exec -i "${LAB_DEMO:-demo}-body" python3 - ollama --url "http://$lb:11434" --clients "$clients" --seconds "$seconds" \
     --timeout 120 --json <bench/load.py >"$logs/load-$count.json"
   read -r requests failed tps p50 p95 < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]));
 print(s["requests"], s["failed"], s["tokens_per_second"], round(s["ttft_p50"] or -1, 2), round(s["ttft_p95"] or -1, 2))' "$logs/load-$count.json")

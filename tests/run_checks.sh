@@ -24,39 +24,49 @@ wanted() {
 
 # A check exits 3 when it cannot run here; it is then SKIP with the first line of
 # its log as the reason, counted apart (never as passed).
-record() {  # record NAME RC SECONDS: count the result and print its line
-  local name=$1 rc=$2 seconds=$3
+# Each line gives the check's wall time and the CPU time of its own processes
+# (the lab hosts' containers are not counted): where the cores went.
+record() {  # record NAME: count the result its status file holds and print its line
+  local name=$1 rc=1 seconds='?' cpu='' times
+  # No status: the check's process ended without writing one, which is a failure.
+  [[ -f $logs/$name.status ]] && read -r rc seconds cpu <"$logs/$name.status"
+  times=$(printf '%4ss  CPU %5ss' "$seconds" "${cpu:-?}")
   if ((rc == 0)); then
     passed=$((passed + 1))
-    printf 'PASS  %-40s %4ss\n' "$name" "$seconds"
+    printf 'PASS  %-40s %s\n' "$name" "$times"
   elif ((rc == 3)); then
     skipped=$((skipped + 1))
-    printf 'SKIP  %-40s %4ss  (%s)\n' "$name" "$seconds" "$(head -n 1 "$logs/$name.log")"
+    printf 'SKIP  %-40s %s  (%s)\n' "$name" "$times" "$(head -n 1 "$logs/$name.log")"
   else
     failed=$((failed + 1))
     failures+=("$name")
-    printf 'FAIL  %-40s %4ss  (log: .cache/logs/%s.log)\n' "$name" "$seconds" "$name"
+    printf 'FAIL  %-40s %s  (log: .cache/logs/%s.log)\n' "$name" "$times" "$name"
     tail -n 25 "$logs/$name.log" | sed 's/^/      /'
   fi
 }
 
+# run_to_status NAME COMMAND...: run it into NAME's log; "rc seconds cpu-seconds" go to NAME's status file.
+# In a subshell, so that `times` counts this command's processes only.
+run_to_status() {
+  local name=$1 started=$SECONDS rc=0; shift
+  rm -f "$logs/$name.status" "$logs/$name.cpu"
+  ( "$@"; rc=$?
+    times | awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' \
+      >"$logs/$name.cpu"
+    exit "$rc" ) >"$logs/$name.log" 2>&1 || rc=$?
+  echo "$rc $((SECONDS - started)) $(cat "$logs/$name.cpu" 2>/dev/null)" >"$logs/$name.status"
+  rm -f "$logs/$name.cpu"
+}
+
 check() {
-  local name=$1; shift
-  wanted "$name" || return 0
-  local started=$SECONDS rc=0
-  "$@" >"$logs/$name.log" 2>&1 || rc=$?
-  record "$name" "$rc" $((SECONDS - started))
+  wanted "$1" || return 0
+  run_to_status "$@"
+  record "$1"
 }
 
 # Checks that use no Docker run beside the lab's checks, which mostly wait on
 # their hosts; each one's line is printed when it is collected.
 background=()
-# run_to_status NAME COMMAND...: run it into NAME's log; "rc seconds" go to NAME's status file.
-run_to_status() {
-  local name=$1 started=$SECONDS rc=0; shift
-  "$@" >"$logs/$name.log" 2>&1 || rc=$?
-  echo "$rc $((SECONDS - started))" >"$logs/$name.status"
-}
 
 check_beside() {
   wanted "$1" || return 0
@@ -84,7 +94,7 @@ lane_beside() {
 
 # collect_beside [NAME...]: wait for those checks (all when none are named) and print their lines.
 collect_beside() {
-  local entry rc seconds rest=()
+  local entry rest=()
   for entry in "${background[@]}"; do
     if (($#)) && [[ " $* " != *" ${entry%%:*} "* ]]; then
       rest+=("$entry")
@@ -92,8 +102,7 @@ collect_beside() {
     fi
     # A lane's checks share one process: the second wait finds it gone, and its status file says how each ended.
     wait "${entry#*:}" 2>/dev/null
-    read -r rc seconds <"$logs/${entry%%:*}.status"
-    record "${entry%%:*}" "$rc" "$seconds"
+    record "${entry%%:*}"
   done
   background=("${rest[@]}")
 }
@@ -139,8 +148,9 @@ pytest_aws() {
 
 pytest_e2e() {
   # make demo end to end on its own lab (brings it up, removes it at the end),
-  # then site.yml through inventory/aws_ec2.yml on moto; hosts on Debian 12.
-  LAB_DEBIAN_SUITE=bookworm pytest -p no:cacheprovider --timeout=1800 --durations=0 tests/e2e
+  # and beside it site.yml through inventory/aws_ec2.yml on moto (hosts and a
+  # network of its own: tests/e2e/conftest.py); hosts on Debian 12.
+  LAB_DEBIAN_SUITE=bookworm pytest -p no:cacheprovider --timeout=1800 --durations=0 -n 2 --dist loadgroup tests/e2e
 }
 
 # What differs between Debian releases is the hosts' packages and systemd: on
@@ -149,8 +159,11 @@ pytest_e2e() {
 # the release-independent drills again.
 TRIXIE_SMOKE="hand_built_lab or first_demo or over_ssh or second_demo or clean_drift_check or service_restarts"
 
+# It runs beside the Debian 12 demo: a demo of its own name (hosts demo13-*),
+# and its lab environment kept apart from the one the scenarios read.
 pytest_e2e_trixie() {
-  LAB_DEBIAN_SUITE=trixie pytest -p no:cacheprovider --timeout=1800 --durations=0 -k "$TRIXIE_SMOKE" tests/e2e/test_demo.py
+  LAB_DEBIAN_SUITE=trixie LAB_DEMO=demo13 LAB_ENV_FILE=$root/.cache/lab/env-trixie.sh \
+    pytest -p no:cacheprovider --timeout=1800 --durations=0 -k "$TRIXIE_SMOKE" tests/e2e/test_demo.py
 }
 
 # A Python >= 3.12 on this machine, for the newest ansible (never required).
@@ -223,8 +236,9 @@ molecule_scenario() {
 # CI job types it: `molecule test -s default` from the root of a fresh clone
 # where only `make venv` ran (the venv is shared here), without this script's
 # LAB_* environment; molecule's dependency step has to bring up the engine,
-# images and lab services itself. It runs last, once the checks above removed
-# their lab (two checkouts' labs may not share a machine).
+# images and lab services itself. It runs first, before this checkout's lab
+# comes up (two checkouts' labs may not share a machine): on a cold machine it
+# is the one that builds the Debian 12 images, which the lab then reuses.
 molecule_alone() {
   local clone=$root/.cache/molecule-alone rc=0
   rm -rf "$clone"
@@ -244,19 +258,35 @@ molecule_alone() {
   return "$rc"
 }
 
+# The default scenario first, beside the checks below; this checkout's lab
+# services, left from an earlier run, would stop its clone's lab.
+default_pid=
+if wanted molecule-default; then
+  tests/lib/lab-services.sh down >/dev/null 2>&1 || true
+  check_beside molecule-default molecule_alone
+  default_pid=$!
+fi
+# The scenarios and both demos use the lab's services (the demos run side by
+# side, so neither may bring them up, or take them down, for itself).
 needs_lab=false
+wanted e2e-demo && needs_lab=true
+wanted e2e-demo-trixie && needs_lab=true
 for scenario in molecule/*/molecule.yml; do
   name=$(basename "$(dirname "$scenario")")
-  [[ $name == default ]] && continue  # runs alone, at the end
+  [[ $name == default ]] && continue  # runs alone, first
   wanted "molecule-$name" && needs_lab=true
 done
 if $needs_lab; then
   # Images and lab services build in the background (network and disk bound:
-  # debootstrap, registry pushes) while the CPU-bound checks below run.
-  tests/lib/lab-services.sh up >"$logs/lab-services.env" 2>"$logs/lab-services.log" &
+  # debootstrap, registry pushes) while the CPU-bound checks below run, once the
+  # default scenario's lab is gone.
+  (
+    while [[ -n $default_pid ]] && kill -0 "$default_pid" 2>/dev/null; do sleep 1; done
+    tests/lib/lab-services.sh up
+  ) >"$logs/lab-services.env" 2>"$logs/lab-services.log" &
   lab_pid=$!
 fi
-# The Debian 13 hosts' images, for the last check, build meanwhile too.
+# The Debian 13 hosts' images, for its demo, build meanwhile too.
 trixie_pid=
 if wanted e2e-demo-trixie; then
   (for kind in base body; do LAB_DEBIAN_SUITE=trixie tests/images/build.sh "$kind" || exit 1; done) \
@@ -284,7 +314,7 @@ if $needs_lab; then
     lane=()
     for scenario in molecule/*/molecule.yml; do
       name=$(basename "$(dirname "$scenario")")
-      [[ $name == default ]] && continue  # runs alone, at the end
+      [[ $name == default ]] && continue  # runs alone, first
       lane+=("molecule-$name" "molecule_scenario $name")
     done
     lane_beside "${lane[@]}"
@@ -301,17 +331,13 @@ fi
 # ended: the scenarios mostly wait on their hosts, but beside those checks as
 # well it was measured slower (commit 45b8216, two cores).
 collect_beside aws-moto ansible-current gates
-check e2e-demo pytest_e2e
-# Debian 13 after the scenarios: its run rewrites the services' environment
-# (.cache/lab/env.sh) and the hosts' `:current` images, which a scenario reads.
-collect_beside
-# Built beside the checks above; a failed build is retried, and reported, by the check itself.
+# The Debian 13 demo beside the Debian 12 one: the end of the e2e mostly waits
+# on requests (drains, wedges, upgrades under load). Its images were built
+# beside the checks above; a failed build is retried, and reported, by the check itself.
 [[ -z $trixie_pid ]] || wait "$trixie_pid" || true
-check e2e-demo-trixie pytest_e2e_trixie
-if wanted molecule-default; then
-  tests/lib/lab-services.sh down >/dev/null 2>&1 || true
-fi
-check molecule-default molecule_alone
+check_beside e2e-demo-trixie pytest_e2e_trixie
+check e2e-demo pytest_e2e
+collect_beside
 
 if ((failed)); then
   echo "failed checks: ${failures[*]}"

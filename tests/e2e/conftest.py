@@ -1,21 +1,47 @@
 """The demo lab is shared by the e2e modules of one pytest run (test_demo converges
-it, test_scale_out_lab adds a second brain and a load balancer to it) and removed
-once, at the end of the run, whatever happened.
+it, test_scale_out_lab adds a second brain and a load balancer to it); its hosts
+are removed once, at the end of the run, whatever happened.
 
-Only what this run started is removed: the demo's hosts always, the shared
-services (registry, mirror, network) only when they were not running before, so
-a caller that brought them up for others (make test's molecule scenarios run
-beside) keeps them."""
+test_aws_inventory has hosts and a network of its own, so `pytest -n 2 --dist
+loadgroup` (make test) runs it beside the demo: each module names its group.
+
+Only what this run started is removed: the demo's hosts always (only this demo's,
+LAB_DEMO: another may run beside it), the shared services (registry, mirror,
+network) only when they were not running before, so a caller that brought them
+up for others (make test's molecule scenarios run beside) keeps them. The
+services are the run's, not a worker's: the controller decides and removes them
+after every worker has ended."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from lab_rig import PROJECT, run, services_running
 
+DEMO = PROJECT / "tests" / "lab" / "demo.sh"
+SERVICES_WERE_UP = pytest.StashKey[bool]()
+
+
+def controller(config: pytest.Config) -> bool:
+    """The process that runs the session itself: pytest without xdist, or xdist's controller (not a worker)."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if controller(session.config):
+        session.config.stash[SERVICES_WERE_UP] = services_running()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if controller(session.config) and not session.config.stash.get(SERVICES_WERE_UP, True):
+        # The caller's environment, not lab_env(): that would bring the services up to remove them.
+        down = run(DEMO, "down", timeout=300, env=dict(os.environ))
+        assert down.returncode == 0, down.stderr
+
 
 @pytest.fixture(scope="session")
 def demo_lab_removed_at_the_end():
-    services_were_up = services_running()
     yield
-    down = run(PROJECT / "tests" / "lab" / "demo.sh", "down-hosts" if services_were_up else "down", timeout=300)
+    down = run(DEMO, "down-hosts", timeout=300)
     assert down.returncode == 0, down.stderr

@@ -18,10 +18,28 @@ import time
 from pathlib import Path
 
 import pytest
-from lab_rig import PROJECT, VENV_BIN, address, assert_warm_through_backend, inventory_host, lab_env, recap, run, sh, wait_warm
+from lab_rig import (
+    BODY,
+    BRAIN,
+    DEMO_NAME,
+    OUTSIDER,
+    PROJECT,
+    VENV_BIN,
+    address,
+    assert_warm_through_backend,
+    inventory_host,
+    lab_env,
+    recap,
+    run,
+    sh,
+    wait_warm,
+)
+
+# One lab, in file order, then test_scale_out_lab.py on it: one xdist group (tests/e2e/conftest.py).
+pytestmark = pytest.mark.xdist_group("demo")
 
 DEMO = PROJECT / "tests" / "lab" / "demo.sh"
-REPORT = PROJECT / "reports" / "verify-demo-body.json"
+REPORT = PROJECT / "reports" / f"verify-{BODY}.json"
 INVENTORY = PROJECT / "tests" / "lab" / "inventory"
 
 
@@ -50,7 +68,7 @@ def token(demo) -> str:
 
 @pytest.fixture(scope="module")
 def brain_address(demo) -> str:
-    return address("demo-brain", lab_env()["LAB_NETWORK"])
+    return address(BRAIN, lab_env()["LAB_NETWORK"])
 
 
 def report() -> dict:
@@ -61,7 +79,7 @@ def test_check_mode_on_the_hand_built_lab_shows_changes_and_skips_what_it_cannot
     output = fresh_check.stdout + fresh_check.stderr
     assert fresh_check.returncode == 0, output[-4000:]
     hosts = recap(output)
-    assert hosts["demo-brain"]["changed"] > 0 and hosts["demo-body"]["changed"] > 0, hosts
+    assert hosts[BRAIN]["changed"] > 0 and hosts[BODY]["changed"] > 0, hosts
     checks = {check["name"]: check for check in report()["checks"]}
     assert report()["check_mode"] is True
     assert not [c for c in checks.values() if c["status"] == "FAIL"], checks
@@ -69,21 +87,21 @@ def test_check_mode_on_the_hand_built_lab_shows_changes_and_skips_what_it_cannot
         assert checks[name]["status"] == "SKIP", checks[name]
         assert checks[name]["value"].startswith("not measurable in check mode: "), checks[name]
     # Nothing was applied: the backend still answers from Gemini, the brain has no Ollama.
-    assert sh("demo-brain", "test -e /usr/local/bin/ollama").returncode == 1
-    assert "AI_PROVIDER=gemini" in sh("demo-body", "cat /home/ubuntu/app/.env").stdout
+    assert sh(BRAIN, "test -e /usr/local/bin/ollama").returncode == 1
+    assert "AI_PROVIDER=gemini" in sh(BODY, "cat /home/ubuntu/app/.env").stdout
 
 
 def test_first_demo_converges_and_verifies_green(demo):
     output = demo.stdout + demo.stderr
     assert demo.returncode == 0, output[-4000:]
     hosts = recap(output)
-    assert {"demo-brain", "demo-body"} <= set(hosts), hosts
+    assert {BRAIN, BODY} <= set(hosts), hosts
     assert all(counters["failed"] == 0 and counters["unreachable"] == 0 for counters in hosts.values())
     checks = report()["checks"]
     assert checks and all(check["status"] == "OK" for check in checks), checks
     names = " ".join(check["name"] for check in checks)
     assert "AI endpoint answered by ollama" in names
-    assert "demo-outsider" in names, "verify must try the brain from the outsider"
+    assert OUTSIDER in names, "verify must try the brain from the outsider"
     assert "tunnel process runs and survived this run" in names
     assert "brain refuses cloud models (prompts stay on the brain)" in names
     assert "The lab is converged and verified" in output
@@ -96,16 +114,16 @@ def test_first_demo_converges_and_verifies_green(demo):
 
 
 def test_hosts_are_reached_over_ssh_as_ubuntu_with_sudo(demo, brain_address):
-    for host in ("demo-brain", "demo-body", "demo-outsider"):
+    for host in (BRAIN, BODY, OUTSIDER):
         hostvars = inventory_host(host, INVENTORY)
         assert (hostvars["ansible_connection"], hostvars["ansible_user"]) == ("ssh", "ubuntu"), hostvars
-    assert inventory_host("demo-brain", INVENTORY)["ansible_host"] == brain_address
-    for host in ("demo-brain", "demo-body"):
+    assert inventory_host(BRAIN, INVENTORY)["ansible_host"] == brain_address
+    for host in (BRAIN, BODY):
         # sshd let ubuntu in with the lab's key, and sudo ran Ansible's modules as root for ubuntu.
         assert "Accepted publickey for ubuntu" in sh(host, "journalctl -u ssh --no-pager").stdout
         assert "ubuntu : PWD=" in sh(host, "journalctl _COMM=sudo --no-pager").stdout
     # What the deploy user must own, it owns.
-    owned = sh("demo-body", "stat -c '%U %a %n' /home/ubuntu/app /home/ubuntu/app/.env").stdout.split("\n")
+    owned = sh(BODY, "stat -c '%U %a %n' /home/ubuntu/app /home/ubuntu/app/.env").stdout.split("\n")
     assert owned[0].startswith("ubuntu ") and owned[1].startswith("ubuntu 600 "), owned
 
 
@@ -113,17 +131,17 @@ def test_inventory_gives_the_ec2_groups_and_hostvars(demo, brain_address):
     result = run(VENV_BIN / "ansible-inventory", "-i", INVENTORY, "--list")
     assert result.returncode == 0, result.stderr
     inventory = json.loads(result.stdout)
-    assert inventory["brain"]["hosts"] == ["demo-brain"]
-    assert inventory["body"]["hosts"] == ["demo-body"]
+    assert inventory["brain"]["hosts"] == [BRAIN]
+    assert inventory["body"]["hosts"] == [BODY]
     hostvars = inventory["_meta"]["hostvars"]
     # ansible-inventory marks values from the Docker API as unsafe (never templated).
-    assert hostvars["demo-brain"]["private_ip_address"] in (brain_address, {"__ansible_unsafe": brain_address})
+    assert hostvars[BRAIN]["private_ip_address"] in (brain_address, {"__ansible_unsafe": brain_address})
 
 
 def body_processes() -> dict[str, str]:
     """What a converge must leave running as it was on the body: the engine and the team's tunnel."""
-    return {"dockerd": sh("demo-body", "systemctl show -p MainPID --value docker").stdout.strip(),
-            "tunnel": sh("demo-body", "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
+    return {"dockerd": sh(BODY, "systemctl show -p MainPID --value docker").stdout.strip(),
+            "tunnel": sh(BODY, "pgrep -o -f 'socat TCP-LISTEN:8080'").stdout.strip()}
 
 
 def test_second_demo_changes_nothing_and_leaves_the_tunnel_and_dockerd_alone(demo):
@@ -135,7 +153,7 @@ def test_second_demo_changes_nothing_and_leaves_the_tunnel_and_dockerd_alone(dem
     changed = {host: counters["changed"] for host, counters in hosts.items() if counters["changed"]}
     assert not changed, f"a second make demo changed something: {changed}\n{output[-4000:]}"
     assert before["dockerd"] and before["tunnel"] and body_processes() == before
-    assert "tunnel" in sh("demo-body", "su ubuntu -c 'screen -ls'").stdout
+    assert "tunnel" in sh(BODY, "su ubuntu -c 'screen -ls'").stdout
 
 
 def test_a_no_op_under_mitogen_changes_nothing(demo):
@@ -146,7 +164,7 @@ def test_a_no_op_under_mitogen_changes_nothing(demo):
     # ansible-core names a strategy from outside ansible.builtin only when it loaded one.
     assert "strategy plugins not included in ansible.builtin" in " ".join(output.split()), output[:3000]
     hosts = recap(output)
-    assert set(hosts) >= {"demo-brain", "demo-body"}, output[-4000:]
+    assert set(hosts) >= {BRAIN, BODY}, output[-4000:]
     assert not {host: c["changed"] for host, c in hosts.items() if c["changed"]}, output[-4000:]
 
 
@@ -173,7 +191,7 @@ def test_today_s_ansible_finds_the_converged_lab_unchanged_with_no_deprecation_o
         output = result.stdout + result.stderr
         assert result.returncode == 0, output[-4000:]
         hosts = recap(output)
-        assert set(hosts) >= {"demo-brain", "demo-body"}, output[-4000:]
+        assert set(hosts) >= {BRAIN, BODY}, output[-4000:]
         assert not {host: c["changed"] for host, c in hosts.items() if c["changed"]}, output[-4000:]
         assert deprecations_from_our_files(output) == [], args
 
@@ -182,10 +200,10 @@ def test_a_second_checkout_refuses_this_lab_before_changing_anything(demo, tmp_p
     clone = tmp_path / "clone"
     assert run("git", "clone", "-q", PROJECT, clone).returncode == 0
     (clone / ".venv").symlink_to(PROJECT / ".venv")
-    # The lab's own containers (the shared services and the demo's hosts): molecule scenarios may start and
-    # stop theirs beside this run.
+    # The lab's own containers (the shared services and this demo's hosts): molecule scenarios, and another
+    # demo, may start and stop theirs beside this run.
     lab_containers = ("docker", "ps", "-q", "--no-trunc", "--filter", "label=ai-stack-lab=true")
-    demo_containers = ("docker", "ps", "-q", "--no-trunc", "--filter", "label=ai-stack-lab.demo=true")
+    demo_containers = ("docker", "ps", "-q", "--no-trunc", "--filter", f"label=ai-stack-lab.demo={DEMO_NAME}")
     before = run(*lab_containers).stdout.split() + run(*demo_containers).stdout.split()
     env = {k: v for k, v in lab_env().items() if not k.startswith("LAB_")}
     second = subprocess.run(["make", "-C", str(clone), "-o", ".venv/.installed", "demo"], capture_output=True,
@@ -217,7 +235,7 @@ def test_the_brain_s_health_agent_publishes_through_the_cloudwatch_agent(demo):
     deadline = time.monotonic() + 70
     seen = ""
     while time.monotonic() < deadline:
-        seen = sh("demo-brain", f"grep -h '^I! statsd ollama_brain' {log} || true").stdout
+        seen = sh(BRAIN, f"grep -h '^I! statsd ollama_brain' {log} || true").stdout
         if "ollama_brain.canary_ttft:" in seen and "ollama_brain.canary_tokens_per_second:" in seen:
             break
         time.sleep(5)
@@ -232,19 +250,19 @@ PIPELINE_DEPLOY = ("docker stop talent-api && docker rm talent-api && docker run
 
 
 def pipeline_deploy(env_filter: str = "") -> str:
-    image = sh("demo-body", "docker inspect -f '{{.Config.Image}}' talent-api").stdout.strip()
+    image = sh(BODY, "docker inspect -f '{{.Config.Image}}' talent-api").stdout.strip()
     script = PIPELINE_DEPLOY.format(image=image)
     if env_filter:
         # "Push .env through git": the pipeline writes the repository's copy, which lacks the AI keys.
         script = (f"grep -v {env_filter} ~/app/.env > ~/app/.env.git && cat ~/app/.env.git > ~/app/.env "
                   f"&& rm ~/app/.env.git && {script}")
-    deployed = sh("demo-body", f"su - ubuntu -c '{script}'", timeout=120)
+    deployed = sh(BODY, f"su - ubuntu -c '{script}'", timeout=120)
     assert deployed.returncode == 0, deployed.stderr
     for _ in range(60):
-        if sh("demo-body", "curl -fs http://127.0.0.1:8000/health").returncode == 0:
+        if sh(BODY, "curl -fs http://127.0.0.1:8000/health").returncode == 0:
             break
         time.sleep(1)
-    return sh("demo-body", "docker inspect -f '{{.Id}}' talent-api").stdout.strip()
+    return sh(BODY, "docker inspect -f '{{.Id}}' talent-api").stdout.strip()
 
 
 def test_a_converge_after_the_pipeline_redeployed_changes_nothing(demo):
@@ -252,8 +270,8 @@ def test_a_converge_after_the_pipeline_redeployed_changes_nothing(demo):
     result = run(DEMO, "play", "site.yml", "--tags", "body")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert recap(output)["demo-body"]["changed"] == 0, output[-4000:]
-    assert sh("demo-body", "docker inspect -f '{{.Id}}' talent-api").stdout.strip() == container
+    assert recap(output)[BODY]["changed"] == 0, output[-4000:]
+    assert sh(BODY, "docker inspect -f '{{.Id}}' talent-api").stdout.strip() == container
 
 
 def test_a_pipeline_deploy_that_lost_the_ai_keys_is_reported_then_restored(demo):
@@ -267,7 +285,7 @@ def test_a_pipeline_deploy_that_lost_the_ai_keys_is_reported_then_restored(demo)
     assert "run `ansible-playbook site.yml --tags body` to put them back" in drift["value"]
     converge = run(DEMO, "play", "site.yml", "--tags", "body,verify")
     assert converge.returncode == 0, (converge.stdout + converge.stderr)[-4000:]
-    assert "AI_PROVIDER=ollama" in sh("demo-body", "cat /home/ubuntu/app/.env").stdout
+    assert "AI_PROVIDER=ollama" in sh(BODY, "cat /home/ubuntu/app/.env").stdout
     assert all(check["status"] == "OK" for check in report()["checks"]), report()["checks"]
 
 
@@ -279,16 +297,16 @@ def test_one_phase_reruns_alone(demo):
     assert "Load the warm models now, as the backend will use them" in output
     assert "Install the packages the release and the service need" not in output
     hosts = recap(output)
-    assert set(hosts) == {"demo-brain"}, hosts
-    assert hosts["demo-brain"]["changed"] == 0, output[-4000:]
+    assert set(hosts) == {BRAIN}, hosts
+    assert hosts[BRAIN]["changed"] == 0, output[-4000:]
 
 
 def test_backend_is_warm_after_the_brain_service_restarts(demo, token, brain_address):
     """Restart drill without Ansible: restart ollama, the warm-up unit reloads the model on its own."""
-    assert sh("demo-brain", "systemctl restart ollama.service").returncode == 0
+    assert sh(BRAIN, "systemctl restart ollama.service").returncode == 0
     # The warm-up unit is part of ollama.service and restarts with it.
-    wait_warm("demo-brain", "demo-body", brain_address)
-    assert_warm_through_backend("demo-brain", "demo-body", brain_address, token, "gemma3:4b")
+    wait_warm(BRAIN, BODY, brain_address)
+    assert_warm_through_backend(BRAIN, BODY, brain_address, token, "gemma3:4b")
 
 
 def test_failover_drill_passes_and_restores(demo):
@@ -297,4 +315,4 @@ def test_failover_drill_passes_and_restores(demo):
     assert result.returncode == 0, output[-4000:]
     assert "While the brain is down: answered by gemini" in output
     assert "After the restore: answered by ollama" in output
-    assert sh("demo-brain", "systemctl is-active -q ollama").returncode == 0
+    assert sh(BRAIN, "systemctl is-active -q ollama").returncode == 0

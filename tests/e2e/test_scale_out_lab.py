@@ -19,13 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from lab_rig import PROJECT, VENV_BIN, address, lab_env, recap, run, sh
+from lab_rig import BODY, BRAIN, LB, OUTSIDER, PROJECT, VENV_BIN, address, lab_env, recap, run, sh
 from pins import OLLAMA_DEFAULT
+
+# On test_demo.py's lab, after it: the same xdist group (tests/e2e/conftest.py).
+pytestmark = pytest.mark.xdist_group("demo")
 
 DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 UPGRADE_REPORT = PROJECT / "reports" / "rolling-upgrade.json"
-VERIFY_REPORT = PROJECT / "reports" / "verify-demo-body.json"
-BRAINS = {"demo-brain", "demo-brain-2"}
+VERIFY_REPORT = PROJECT / "reports" / f"verify-{BODY}.json"
+BRAIN_2 = f"{BRAIN}-2"
+BRAINS = {BRAIN, BRAIN_2}
 # The lab mirror's releases (tests/lib/lab-services.sh): the demo runs the role's default.
 OTHER_VERSION = "0.32.3"
 DEFAULT_VERSION = OLLAMA_DEFAULT
@@ -38,7 +42,7 @@ def output(result: subprocess.CompletedProcess) -> str:
 @pytest.fixture(scope="module")
 def scaled_out(demo_lab_removed_at_the_end):
     env = lab_env()
-    if run("docker", "inspect", "-f", "{{.State.Running}}", "demo-body").stdout.strip() != "true":
+    if run("docker", "inspect", "-f", "{{.State.Running}}", BODY).stdout.strip() != "true":
         up = run(DEMO, "up")
         assert up.returncode == 0, output(up)[-4000:]
     result = run(DEMO, "scale-out", env=env)
@@ -59,7 +63,7 @@ def brain_version(brain: str) -> str:
 
 def haproxy_servers() -> dict[str, str]:
     """Each brain's status as HAProxy's runtime API reports it (read on the load balancer)."""
-    result = sh("demo-lb", "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); "
+    result = sh(LB, "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); "
                            "s.connect('/run/haproxy/admin.sock'); s.sendall(b'show stat\\n'); "
                            "print(b''.join(iter(lambda: s.recv(65536), b'')).decode())\"")
     assert result.returncode == 0, result.stderr
@@ -73,7 +77,7 @@ def users_asking(network: str, clients: int = 2):
 
     Bounded twice: it stops by itself after 600 s, and SIGINT ends it once the block is done.
     """
-    body = address("demo-body", network)
+    body = address(BODY, network)
     token_file = Path(lab_env()["LAB_SECRETS_DIR"]) / "api-token"
     load = subprocess.Popen([str(VENV_BIN / "python"), str(PROJECT / "bench" / "load.py"), "backend",
                              "--url", f"http://{body}:8080", "--token-file", str(token_file),
@@ -96,7 +100,7 @@ def upgrade(version: str, *extra: str) -> subprocess.CompletedProcess:
 
 def test_two_brains_serve_behind_the_load_balancer_and_verify_green(scaled_out, network):
     hosts = recap(output(scaled_out))
-    assert {"demo-brain", "demo-brain-2", "demo-lb", "demo-body"} <= set(hosts)
+    assert {BRAIN, BRAIN_2, LB, BODY} <= set(hosts)
     assert all(h["failed"] == 0 and h["unreachable"] == 0 for h in hosts.values()), hosts
     checks = {c["name"]: c for c in json.loads(VERIFY_REPORT.read_text())["checks"]}
     for brain in sorted(BRAINS):
@@ -104,17 +108,17 @@ def test_two_brains_serve_behind_the_load_balancer_and_verify_green(scaled_out, 
     (lb_row,) = [c for c in checks.values() if c["name"].startswith("load balancer:")]
     assert lb_row["status"] == "OK", lb_row
     # The body calls the load balancer, and only the load balancer reaches the brains.
-    lb = address("demo-lb", network)
-    running = sh("demo-body", "docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' talent-api"
+    lb = address(LB, network)
+    running = sh(BODY, "docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' talent-api"
                               " | grep '^AI_BASE_URL='").stdout.split()
     assert running == [f"AI_BASE_URL=http://{lb}:11434"], running
     for brain in sorted(BRAINS):
-        direct = sh("demo-body", f"curl -sS --max-time 3 http://{address(brain, network)}:11434/api/version")
+        direct = sh(BODY, f"curl -sS --max-time 3 http://{address(brain, network)}:11434/api/version")
         assert direct.returncode != 0, f"the body reached {brain} past the load balancer: {direct.stdout}"
-    through_lb = sh("demo-body", f"curl -fsS --max-time 10 http://{lb}:11434/api/version")
+    through_lb = sh(BODY, f"curl -fsS --max-time 10 http://{lb}:11434/api/version")
     assert through_lb.returncode == 0, through_lb.stderr
     # The outsider is refused by the load balancer, as by the ALB's security group.
-    assert sh("demo-outsider", f"curl -sS --max-time 3 http://{lb}:11434/api/version").returncode != 0
+    assert sh(OUTSIDER, f"curl -sS --max-time 3 http://{lb}:11434/api/version").returncode != 0
 
 
 def test_a_second_run_with_two_brains_changes_nothing(scaled_out):
@@ -186,9 +190,9 @@ def brain_health(brain: str) -> dict:
 
 
 def test_the_body_cannot_manage_models_through_the_load_balancer(scaled_out, network):
-    lb = address("demo-lb", network)
+    lb = address(LB, network)
     for method, path in (("POST", "/api/pull"), ("DELETE", "/api/delete"), ("POST", "/api/create")):
-        answer = sh("demo-body", f"curl -sS --max-time 10 -X {method} -d '{{\"model\": \"gemma3:4b\"}}' "
+        answer = sh(BODY, f"curl -sS --max-time 10 -X {method} -d '{{\"model\": \"gemma3:4b\"}}' "
                                  f"-w '\\n%{{http_code}}' http://{lb}:11434{path}")
         text, code = answer.stdout.rsplit("\n", 1)
         assert code == "403", (path, answer.stdout)
@@ -201,15 +205,15 @@ def test_the_body_cannot_manage_models_through_the_load_balancer(scaled_out, net
 def test_a_flood_beyond_the_queue_gets_fast_refusals_and_the_brain_stays_in(scaled_out, network):
     """Ten requests at once straight at one brain (from the load balancer, an allowed client): one runs, two wait,
     the other seven are refused at once; the brain is never taken out."""
-    brain = address("demo-brain", network)
-    flood = sh("demo-lb", f"for i in $(seq 10); do (curl -s --max-time 60 -o /dev/null -w '%{{http_code}} %{{time_total}}\\n' "
+    brain = address(BRAIN, network)
+    flood = sh(LB, f"for i in $(seq 10); do (curl -s --max-time 60 -o /dev/null -w '%{{http_code}} %{{time_total}}\\n' "
                           f"-d '{GENERATE}' http://{brain}:11434/api/generate &); done; sleep 1; "
                           "for i in $(seq 30); do pgrep -x curl >/dev/null || break; sleep 1; done", timeout=120)
     answers = [line.split() for line in flood.stdout.splitlines() if line.strip()]
     refused_fast = [a for a in answers if a[0] == "503" and float(a[1]) < 1]
     assert len(answers) == 10 and len(refused_fast) >= 7, answers
     assert haproxy_servers() == {b: "UP" for b in BRAINS}
-    assert brain_health("demo-brain")["status"] == "healthy"
+    assert brain_health(BRAIN)["status"] == "healthy"
 
 
 def test_busy_brains_stay_in_and_a_wedged_one_is_taken_out_and_restarted_while_users_are_served(scaled_out, network):
@@ -230,25 +234,25 @@ def test_busy_brains_stay_in_and_a_wedged_one_is_taken_out_and_restarted_while_u
 
     states: list[tuple[float, dict[str, str]]] = []
     with users_asking(network) as load:
-        sh("demo-brain", "touch /usr/share/ollama/.ollama/wedge")
+        sh(BRAIN, "touch /usr/share/ollama/.ollama/wedge")
         wedged_at = time.monotonic()
         out_at = back_at = None
         while time.monotonic() - wedged_at < 180 and back_at is None:
             servers = haproxy_servers()
             states.append((time.monotonic() - wedged_at, servers))
-            if out_at is None and servers["demo-brain"].startswith("DOWN"):
+            if out_at is None and servers[BRAIN].startswith("DOWN"):
                 out_at = time.monotonic() - wedged_at
-            if out_at is not None and servers["demo-brain"] == "UP":
+            if out_at is not None and servers[BRAIN] == "UP":
                 back_at = time.monotonic() - wedged_at
             time.sleep(2)
-        sh("demo-brain", "rm -f /usr/share/ollama/.ollama/wedge")
+        sh(BRAIN, "rm -f /usr/share/ollama/.ollama/wedge")
     assert out_at is not None, f"the load balancer never took the wedged brain out: {states[-5:]}"
     assert back_at is not None, f"the wedged brain was not serving again within 180 s: {states[-5:]}"
     record(f"wedge to out of the load balancer {out_at:.0f} s, to back in {back_at:.0f} s; under load: {load}")
     assert back_at <= 120, back_at
-    assert brain_health("demo-brain")["restarts_total"] == restarts_before["demo-brain"] + 1
-    assert brain_health("demo-brain-2")["restarts_total"] == restarts_before["demo-brain-2"]
-    assert "watchdog: restarting ollama" in sh("demo-brain", "journalctl -u ollama-health --no-pager").stdout
+    assert brain_health(BRAIN)["restarts_total"] == restarts_before[BRAIN] + 1
+    assert brain_health(BRAIN_2)["restarts_total"] == restarts_before[BRAIN_2]
+    assert "watchdog: restarting ollama" in sh(BRAIN, "journalctl -u ollama-health --no-pager").stdout
     # Nothing failed outright; what fell back was in flight on the wedged brain before it was out: per user, one
     # request per backend timeout (30 s) until then, and the one the restart cut.
     assert set(load["failures"]) <= {"answered by gemini"}, load

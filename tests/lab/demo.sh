@@ -12,14 +12,19 @@
 #   demo.sh down    remove every container, volume and network the lab made
 #   demo.sh down-hosts   remove the demo's hosts only, keeping the shared services
 #                   (registry, mirror, network) that others started and still use
+#   LAB_DEMO=NAME demo.sh ...   another demo beside this one (default: demo): its hosts are
+#                   NAME-brain, NAME-body..., the inventory finds only them, and
+#                   down-hosts removes only them (make test runs Debian 12 and 13 side by side)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 inventory=$root/tests/lab/inventory
+demo=${LAB_DEMO:-demo}
+[[ $demo =~ ^[a-z][a-z0-9]*$ ]] || { echo "demo.sh: LAB_DEMO is '$demo'; give lower-case letters and digits (a container name prefix)" >&2; exit 2; }
 export ANSIBLE_CONFIG=$root/ansible.cfg
 
 host_up() {
   local name=$1 group=$2 kind=$3
-  "$root/tests/lab/host-up.sh" "$name" "$kind" --network "$LAB_NETWORK" --label ai-stack-lab.demo=true \
+  "$root/tests/lab/host-up.sh" "$name" "$kind" --network "$LAB_NETWORK" --label "ai-stack-lab.demo=$demo" \
     --label "ai-stack-lab.group=$group" --label "ai-stack-lab.network=$LAB_NETWORK"
 }
 
@@ -28,9 +33,9 @@ hosts() {
   # Assigned first: a refusal (another checkout's lab) must stop here, and eval "$(...)" would hide it.
   lab_env=$("$root/tests/lib/lab-services.sh" up)
   eval "$lab_env"
-  host_up demo-brain brain brain
-  host_up demo-body body body
-  host_up demo-outsider outsiders outsider
+  host_up "$demo-brain" brain brain
+  host_up "$demo-body" body body
+  host_up "$demo-outsider" outsiders outsider
 
   echo "== the lab as the team left it by hand (once per host)"
   ansible-playbook -i "$inventory" "$root/tests/lab/playbooks/handbuilt.yml"
@@ -43,25 +48,32 @@ up() {
   cat <<EOF
 
 The lab is converged and verified. Next:
-  report       reports/verify-demo-body.json (the table is printed above)
+  report       reports/verify-$demo-body.json (the table is printed above)
   rerun        make demo                       (a second run changes nothing)
   one phase    tests/lab/demo.sh play site.yml --tags verify      (or brain, body, monitoring)
   drill        tests/lab/demo.sh play playbooks/failover_drill.yml   (Phase 5: stop Ollama, fallback, restore)
-  a shell      docker exec -it demo-brain bash   (or demo-body: docker ps inside it)
+  a shell      docker exec -it $demo-brain bash   (or $demo-body: docker ps inside it)
   clean up     make demo-clean
 EOF
 }
 
-down_hosts() {
-  local ids
-  # Also what an interrupted tests/e2e/test_aws_inventory.py left (label ai-stack-lab.aws).
-  ids=$(docker ps -aq --filter label=ai-stack-lab.demo=true; docker ps -aq --filter label=ai-stack-lab.aws=true)
-  # -v: the body's anonymous volume holding its inner engine's images.
-  [[ -z "$ids" ]] || docker rm -f -v $ids >/dev/null
+# remove_hosts FILTER...: remove the containers that docker ps finds with any of
+# them, with -v (the body's anonymous volume holding its inner engine's images).
+remove_hosts() {
+  local filter ids=() found
+  for filter; do
+    mapfile -t found < <(docker ps -aq --filter "$filter")
+    ids+=("${found[@]}")
+  done
+  ((${#ids[@]} == 0)) || docker rm -f -v "${ids[@]}" >/dev/null
 }
 
+# This demo's hosts only: another demo, or tests/e2e/test_aws_inventory.py, may run beside it.
+down_hosts() { remove_hosts "label=ai-stack-lab.demo=$demo"; }
+
 down() {
-  down_hosts
+  # Every demo's hosts, and what an interrupted tests/e2e/test_aws_inventory.py left (label ai-stack-lab.aws).
+  remove_hosts label=ai-stack-lab.demo label=ai-stack-lab.aws=true
   "$root/tests/lib/lab-services.sh" down
   docker network ls -q --filter label=ai-stack-lab.aws=true | xargs -r docker network rm >/dev/null
   echo "lab removed (containers, volumes, registry, mirror, network)"
@@ -76,14 +88,14 @@ scale_out() {
   eval "$lab_env"
   local i
   for ((i = 2; i <= ${LAB_BRAINS:-2}; i++)); do
-    host_up "demo-brain-$i" brain brain
+    host_up "$demo-brain-$i" brain brain
   done
-  host_up demo-lb lb lb
+  host_up "$demo-lb" lb lb
   echo "== site.yml with ${LAB_BRAINS:-2} brains behind the load balancer"
   ansible-playbook -i "$inventory" "$root/site.yml" "$@"
   cat <<EOF
 
-${LAB_BRAINS:-2} brains serve behind HAProxy (demo-lb); the body calls the load balancer. Next:
+${LAB_BRAINS:-2} brains serve behind HAProxy ($demo-lb); the body calls the load balancer. Next:
   upgrade      tests/lab/demo.sh play playbooks/rolling_upgrade.yml -e ollama_brain_version=0.32.3
   load         .venv/bin/python bench/load.py --help
   clean up     make demo-clean

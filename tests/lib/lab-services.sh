@@ -9,8 +9,8 @@
 #     backend as amiqt/prototype-backend:latest and a broken build as :broken
 #
 #   lab-services.sh up      prints `export` lines for the environment (also kept in
-#                           .cache/lab/env.sh), and tags the host images `:current`
-#                           so that `molecule test` finds them without that environment
+#                           .cache/lab/env.sh, or in LAB_ENV_FILE), and tags the host images
+#                           `:current` so that `molecule test` finds them without that environment
 #   lab-services.sh down    removes what `up` made
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -179,9 +179,12 @@ case "${1:-up}" in
     # as they start (a registry push of one must not meet another's tag removal).
     exec 9>"$lab/up.lock"
     flock 9
-    up | tee "$lab/env.sh.tmp"
-    mv "$lab/env.sh.tmp" "$lab/env.sh"
+    # A run on other hosts' images beside the scenarios (make test's Debian 13 demo)
+    # keeps its environment apart: the scenarios read .cache/lab/env.sh.
+    env_file=${LAB_ENV_FILE:-$lab/env.sh}
+    up | tee "$env_file.tmp"
+    mv "$env_file.tmp" "$env_file"
     ;;
-  down) down; rm -f "$lab/env.sh" ;;
+  down) down; rm -f "$lab"/env*.sh ;;
   *) "$1" ;;
 esac
