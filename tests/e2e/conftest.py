@@ -2,15 +2,15 @@
 it, test_scale_out_lab adds a second brain and a load balancer to it); its hosts
 are removed once, at the end of the run, whatever happened.
 
-test_aws_inventory has hosts and a network of its own, so `pytest -n 2 --dist
-loadgroup` (make test) runs it beside the demo: each module names its group.
+test_aws_inventory has hosts and a network of its own: make test runs it in a
+pytest process of its own, beside the demo's.
 
 Only what this run started is removed: the demo's hosts always (only this demo's,
 LAB_DEMO: another may run beside it), the shared services (registry, mirror,
 network) only when they were not running before, so a caller that brought them
 up for others (make test's molecule scenarios run beside) keeps them. The
-services are the run's, not a worker's: the controller decides and removes them
-after every worker has ended."""
+services are the run's, not a fixture's: the run decides at its start, and
+removes them at its end (under xdist, the controller, once every worker has ended)."""
 
 from __future__ import annotations
 

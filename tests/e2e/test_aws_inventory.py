@@ -21,9 +21,6 @@ import pytest
 from lab_rig import PROJECT, VENV_BIN, assert_warm_through_backend, inventory_host, lab_env, recap, rig_containers, run, wait_warm
 from moto_rig import AMI_PARAMETER, Moto, launch_instance, moto_server, seed_account
 
-# Hosts and a network of its own: beside the demo, in an xdist group of its own (tests/e2e/conftest.py).
-pytestmark = pytest.mark.xdist_group("aws")
-
 NETWORK = "ai-stack-lab-vpc"
 RIG = rig_containers()
 LABEL = "ai-stack-lab.aws=true"

@@ -35,9 +35,6 @@ from lab_rig import (
     wait_warm,
 )
 
-# One lab, in file order, then test_scale_out_lab.py on it: one xdist group (tests/e2e/conftest.py).
-pytestmark = pytest.mark.xdist_group("demo")
-
 DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 REPORT = PROJECT / "reports" / f"verify-{BODY}.json"
 INVENTORY = PROJECT / "tests" / "lab" / "inventory"

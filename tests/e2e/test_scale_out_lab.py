@@ -22,9 +22,6 @@ import pytest
 from lab_rig import BODY, BRAIN, LB, OUTSIDER, PROJECT, VENV_BIN, address, lab_env, recap, run, sh
 from pins import OLLAMA_DEFAULT
 
-# On test_demo.py's lab, after it: the same xdist group (tests/e2e/conftest.py).
-pytestmark = pytest.mark.xdist_group("demo")
-
 DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 UPGRADE_REPORT = PROJECT / "reports" / "rolling-upgrade.json"
 VERIFY_REPORT = PROJECT / "reports" / f"verify-{BODY}.json"
