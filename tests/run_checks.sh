@@ -312,6 +312,8 @@ check ansible-doc ansible_docs
 check syntax-check syntax_checks
 check argument-specs argument_specs_match_defaults
 check pytest pytest_unit
+# The checks beside the lab that keep both cores busy; the demos wait for them (below).
+cpu_bound=(aws-moto ansible-current gates)
 check_beside aws-moto pytest_aws
 check_beside ansible-current ansible_current
 # Every check above and below turns red on a defect planted in a throw-away clone.
@@ -341,7 +343,7 @@ fi
 # to the scenarios that use them) starts once the CPU-bound checks beside have
 # ended: the scenarios mostly wait on their hosts, but beside those checks as
 # well it was measured slower (commit 45b8216, two cores).
-collect_beside aws-moto ansible-current gates
+collect_beside "${cpu_bound[@]}"
 # The Debian 13 demo beside the Debian 12 one: the end of the e2e mostly waits
 # on requests (drains, wedges, upgrades under load). Its images were built
 # beside the checks above; a failed build is retried, and reported, by the check itself.
