@@ -49,7 +49,7 @@ record() {  # record NAME: count the result its status file holds and print its 
 # In a subshell, so that `times` counts this command's processes only.
 run_to_status() {
   local name=$1 started=$SECONDS rc=0; shift
-  rm -f "$logs/$name.status" "$logs/$name.cpu"
+  rm -f "$logs/$name.status"
   # `times` itself must run in that subshell, not in a pipeline's (a fork of its own, with nothing counted).
   ( "$@"; rc=$?; times >"$logs/$name.cpu"; exit "$rc" ) >"$logs/$name.log" 2>&1 || rc=$?
   echo "$rc $((SECONDS - started)) $(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)

@@ -10,31 +10,25 @@ LAB_DEMO: another may run beside it), the shared services (registry, mirror,
 network) only when they were not running before, so a caller that brought them
 up for others (make test's molecule scenarios run beside) keeps them. The
 services are the run's, not a fixture's: the run decides at its start, and
-removes them at its end (under xdist, the controller, once every worker has ended)."""
+removes them at its end."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-from lab_rig import PROJECT, run, services_running
+from lab_rig import DEMO, run, services_running
 
-DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 SERVICES_WERE_UP = pytest.StashKey[bool]()
 
 
-def controller(config: pytest.Config) -> bool:
-    """The process that runs the session itself: pytest without xdist, or xdist's controller (not a worker)."""
-    return not hasattr(config, "workerinput")
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if controller(session.config):
-        session.config.stash[SERVICES_WERE_UP] = services_running()
+    session.config.stash[SERVICES_WERE_UP] = services_running()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if controller(session.config) and not session.config.stash.get(SERVICES_WERE_UP, True):
+    # Only what this run brought up: a run that started nothing (--collect-only, a -k that selects nothing) leaves all as it was.
+    if not session.config.stash.get(SERVICES_WERE_UP, True) and services_running():
         # The caller's environment, not lab_env(): that would bring the services up to remove them.
         down = run(DEMO, "down", timeout=300, env=dict(os.environ))
         assert down.returncode == 0, down.stderr

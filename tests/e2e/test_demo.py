@@ -21,6 +21,7 @@ import pytest
 from lab_rig import (
     BODY,
     BRAIN,
+    DEMO,
     DEMO_NAME,
     OUTSIDER,
     PROJECT,
@@ -35,7 +36,6 @@ from lab_rig import (
     wait_warm,
 )
 
-DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 REPORT = PROJECT / "reports" / f"verify-{BODY}.json"
 INVENTORY = PROJECT / "tests" / "lab" / "inventory"
 

@@ -19,10 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from lab_rig import BODY, BRAIN, LB, OUTSIDER, PROJECT, VENV_BIN, address, lab_env, recap, run, sh
+from lab_rig import BODY, BRAIN, DEMO, LB, OUTSIDER, PROJECT, VENV_BIN, address, lab_env, recap, run, sh
 from pins import OLLAMA_DEFAULT
 
-DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 UPGRADE_REPORT = PROJECT / "reports" / "rolling-upgrade.json"
 VERIFY_REPORT = PROJECT / "reports" / f"verify-{BODY}.json"
 BRAIN_2 = f"{BRAIN}-2"

@@ -13,6 +13,7 @@ from recap import recap  # noqa: F401 - the e2e tests import it from here
 
 PROJECT = Path(__file__).resolve().parents[2]
 VENV_BIN = PROJECT / ".venv" / "bin"
+DEMO = PROJECT / "tests" / "lab" / "demo.sh"
 # The demo this run drives (tests/lab/demo.sh): its hosts are DEMO-brain, DEMO-body... Another
 # demo, with another LAB_DEMO, may run beside it (make test runs Debian 12 and 13 side by side).
 DEMO_NAME = os.environ.get("LAB_DEMO") or "demo"
