@@ -1,7 +1,16 @@
 #!/usr/bin/env python3
-"""Print every public variable of every role with what guards it: its argument_specs type and its preflight check.
+"""Print every public variable of every role with what guards it, read from the rules themselves.
 
     tests/lib/input_guards.py [--check]
+
+A variable's guards are its argument_specs type, its entries in the role's
+input-check list (vars/main.yml, `_<role>_input_checks`, which
+filter_plugins/ai_stack.py applies in preflight), and each refusal task
+(ansible.builtin.assert, or ansible.builtin.fail with a `when:`) whose
+condition depends on it. The condition is followed through the role's own
+variables (vars/main.yml, set_fact, registered results and the task's vars),
+so `_talent_api_model_ref in ...` is found to read talent_api_ai_model_name.
+Nothing here is written by hand beside the rules.
 
 With --check, exit 1 when a public variable that a user could get wrong has
 no guard beyond its type (booleans, choices and free-form dicts need none).
@@ -9,27 +18,19 @@ no guard beyond its type (booleans, choices and free-form dicts need none).
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-OTHER_GUARDS = {  # checked by a dedicated preflight task, besides or instead of the input-check list
-    "ollama_brain_version": "release number, advisory floor, release published (preflight)",
-    "ollama_brain_listen_address": "0.0.0.0/:: only with ollama_brain_allow_public_bind, which warns (preflight)",
-    "ollama_brain_models": "known to the registry, fits in RAM (warm ones) and on disk (preflight)",
-    "ollama_brain_environment": "the drop-in passes systemd-analyze verify; Ollama must start with it or is rolled back",
-    "ollama_brain_port": "Ollama must start on it within ollama_brain_start_timeout or is rolled back",
-    "talent_api_image": "pullable with the registry login before the container is touched",
-    "talent_api_ai_model_name": "served by the brain, asked from the body (preflight)",
-    "talent_api_ai_base_url": "the brain answers there from the body (preflight)",
-    "aws_stack_brain_instance_type": "instance type with a known price (preflight)",
-    "aws_stack_brain_volume_size": "room for OS + release + aws_stack_brain_models (preflight)",
-    "aws_stack_ollama_extra_cidrs": "not more addresses than the body's VPC holds (preflight, after reading the VPC)",
-    "stack_verify_failover_confirm": "must be true to drill (failover preflight)",
-}
 UNGUARDED_OK = {"bool", "dict"}
+_NAME = re.compile(r"\b_*[a-z][a-z0-9_]*\b")
+# How far one condition is followed through internal variables (the roles' chains are 3 or 4 deep).
+_DEPTH = 6
 
 
 def describe(check: dict) -> str:
@@ -42,18 +43,83 @@ def describe(check: dict) -> str:
     return " ".join(part for part in (kind, f"({bounds})" if bounds else "", extra) if part)
 
 
+def walk(tasks) -> Iterator[dict]:
+    for task in tasks or []:
+        if isinstance(task, dict):
+            yield task
+            for key in ("block", "rescue", "always"):
+                yield from walk(task.get(key))
+
+
+def role_tasks(role: Path) -> list[tuple[Path, dict]]:
+    return [(path, task) for path in sorted((role / "tasks").glob("*.yml"))
+            for task in walk(yaml.safe_load(path.read_text()))]
+
+
+def definitions(role: Path, tasks: list[tuple[Path, dict]]) -> dict[str, str]:
+    """Each internal variable of the role with the text that makes it: vars, facts set, results registered."""
+    found: dict[str, str] = {}
+    vars_file = role / "vars/main.yml"
+    if vars_file.is_file():
+        found.update({k: json.dumps(v) for k, v in (yaml.safe_load(vars_file.read_text()) or {}).items()})
+    for _, task in tasks:
+        for key, value in (task.get("ansible.builtin.set_fact") or {}).items():
+            found[key] = found.get(key, "") + json.dumps(value)
+        # A result depends on what the task was given and on the loop it ran over. host_state's answers for
+        # everything the role manages at once: following it would name every variable for any one of its fields.
+        if task.get("register") and "host_state" not in task:
+            body = {k: v for k, v in task.items() if k not in ("name", "register", "when", "tags")}
+            found[task["register"]] = found.get(task["register"], "") + json.dumps(body)
+    return found
+
+
+def depends_on(text: str, defined: dict[str, str], public: set[str]) -> set[str]:
+    """The public variables an expression reads, directly or through the role's internal variables."""
+    seen: set[str] = set()
+    frontier = set(_NAME.findall(text))
+    for _ in range(_DEPTH):
+        frontier -= seen
+        seen |= frontier
+        frontier = {n for name in frontier if name in defined for n in _NAME.findall(defined[name])}
+    return seen & public
+
+
+def refusals(role: Path, public: set[str]) -> dict[str, list[str]]:
+    """Public variable -> the names of the refusal tasks whose condition reads it."""
+    tasks = role_tasks(role)
+    defined = definitions(role, tasks)
+    guards: dict[str, list[str]] = {}
+    for _, task in tasks:
+        if "ansible.builtin.assert" in task:
+            condition = (task["ansible.builtin.assert"] or {}).get("that")
+        elif "ansible.builtin.fail" in task:
+            condition = task.get("when")
+        else:
+            continue
+        text = json.dumps(condition) + json.dumps(task.get("loop"))  # `item` is what the task loops over
+        if not condition or "_input_problems" in text:
+            continue  # the input-check list, read entry by entry below
+        local = {**defined, **{k: json.dumps(v) for k, v in (task.get("vars") or {}).items()}}
+        for name in sorted(depends_on(text, local, public)):
+            guards.setdefault(name, []).append(task["name"][0].lower() + task["name"][1:])
+    return guards
+
+
 def rows():
-    for role in sorted(p for p in (ROOT / "roles").iterdir() if (p / "meta/argument_specs.yml").is_file()):
-        specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]
-        checks = {}
+    roles = sorted(p for p in (ROOT / "roles").iterdir() if (p / "meta/argument_specs.yml").is_file())
+    specs = {role: yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"] for role in roles}
+    public = {name for entries in specs.values() for entry in entries.values() for name in entry.get("options") or {}}
+    for role in roles:
+        checks: dict[str, list[str]] = {}
         vars_file = role / "vars/main.yml"
         if vars_file.is_file():
             for key, value in (yaml.safe_load(vars_file.read_text()) or {}).items():
                 if key.endswith("_input_checks"):
                     for c in value:  # a variable may have several checks (its own, then one against others)
-                        checks[c["var"]] = "; ".join(filter(None, (checks.get(c["var"]), describe(c))))
+                        checks.setdefault(c["var"], []).append(describe(c))
+        guarded_by = refusals(role, public)
         seen = set()
-        for entry in specs.values():
+        for entry in specs[role].values():
             for name, option in (entry.get("options") or {}).items():
                 if name in seen:
                     continue
@@ -61,13 +127,13 @@ def rows():
                 typ = option.get("type", "str") + (f"[{option['elements']}]" if option.get("elements") else "")
                 if option.get("choices"):
                     typ += " choices " + "/".join(map(str, option["choices"]))
-                guard = "; ".join(g for g in (checks.get(name), OTHER_GUARDS.get(name)) if g)
+                guard = "; ".join(checks.get(name, []) + guarded_by.get(name, []))
                 yield role.name, name, typ, guard, bool(option.get("choices"))
 
 
 def main(argv: list[str]) -> int:
     missing = []
-    print("| Role | Variable | argument_specs | Preflight check |\n| --- | --- | --- | --- |")
+    print("| Role | Variable | argument_specs | Checked by |\n| --- | --- | --- | --- |")
     for role, name, typ, guard, has_choices in rows():
         print(f"| {role} | `{name}` | {typ} | {guard or '—'} |")
         if not guard and not has_choices and typ.split("[")[0].split(" ")[0] not in UNGUARDED_OK:
