@@ -10,12 +10,9 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 ## venv: the virtual environment from the pinned requirements, rebuilt only when they change
 venv: $(VENV)/.installed
 
+# .venv is a link to an environment built once per machine and set of pins (tools/venv.sh).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@# This machine's pip.conf may name index folders that do not exist; pip warns per package.
-	set -o pipefail; $(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 \
-	  | { grep -v "^WARNING: Location '.*' is ignored" || true; }
-	@touch $@
+	@tools/venv.sh $(VENV) $(PYTHON) requirements-dev.txt
 
 ## host: a Docker engine that answers, plus debootstrap and zstd (installed/started only when missing)
 host:
@@ -37,7 +34,8 @@ demo-two-brains: demo
 demo-clean:
 	@tests/lab/demo.sh down
 
-## clean: demo-clean, plus the venv, caches and test images (a dockerd we started is stopped)
+## clean: demo-clean, plus the venv link, caches and test images (a dockerd we started is stopped; the shared
+##        environments stay in ~/.cache/ai-stack-ansible/venvs, remove that folder to rebuild them)
 clean: demo-clean
 	-@tests/lib/lab-services.sh down 2>/dev/null
 	-@docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep '^ai-stack-lab/' | xargs -r docker image rm >/dev/null

@@ -194,12 +194,10 @@ ansible_current() {
   local python venv=.cache/venv-current
   python=$(python_for_current_ansible) ||
     { echo "no Python >= 3.12 on this machine, which ansible 14 needs; install one to run this check"; return 3; }
-  if [[ ! -f $venv/.installed || requirements-current.txt -nt $venv/.installed ]]; then
-    rm -rf "$venv"
-    "$python" -m venv "$venv" || return 1
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements-current.txt 2>&1 |
-      { grep -v "^WARNING: Location '.*' is ignored" || true; } || return 1
-    touch "$venv/.installed"
+  # Shared by checkouts like .venv (tools/venv.sh); a directory of its own here is used as it is while it is
+  # newer than the pins.
+  if [[ -L $venv || ! -f $venv/.installed || requirements-current.txt -nt $venv/.installed ]]; then
+    tools/venv.sh "$venv" "$python" requirements-current.txt || return 1
   fi
   (
     export PATH=$root/$venv/bin:$PATH
