@@ -23,6 +23,14 @@ def account(moto) -> Account:
     return seed_account(moto)
 
 
+@pytest.fixture(scope="module")
+def untouched_account(tmp_path_factory) -> Iterator[Account]:
+    """One seeded account for a module's tests that must leave it as it was (each checks that it did): a moto
+    server and seed of their own would cost each several seconds of CPU for nothing."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield seed_account(server)
+
+
 def run(moto: Moto, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run([str(Path(sys.executable).parent / args[0]), *args[1:]], cwd=ROOT, env=moto.env(),
                           capture_output=True, text=True, timeout=timeout, check=False)

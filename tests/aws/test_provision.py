@@ -9,7 +9,8 @@ from conftest import flat, playbook
 from moto_rig import launch_body
 
 
-def test_check_mode_on_a_fresh_account_changes_nothing(account):
+def test_check_mode_on_a_fresh_account_changes_nothing(untouched_account):
+    account = untouched_account
     result = playbook(account.moto, "provision", "--check")
     ec2 = account.moto.client("ec2")
     groups = [g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]]
@@ -39,7 +40,8 @@ def test_check_mode_on_a_fresh_account_changes_nothing(account):
      "Instance type 'm7i-flex.lrage' is not known here"),
 ], ids=["world-open-ollama", "world-open-in-halves", "world-open-ipv6-in-halves", "wider-than-the-vpc", "not-a-cidr",
         "volume-too-small", "port-out-of-range", "missing-body", "unknown-instance-type"])
-def test_refusals_change_nothing(account, extra, message):
+def test_refusals_change_nothing(untouched_account, extra, message):
+    account = untouched_account
     result = playbook(account.moto, "provision", "-e", json.dumps(extra))
     assert result.returncode != 0
     assert message in flat(result), flat(result)[-3000:]
@@ -47,6 +49,8 @@ def test_refusals_change_nothing(account, extra, message):
     assert len(ec2.describe_instances()["Reservations"]) == 1
     body = ec2.describe_instances(InstanceIds=[account.body_id])["Reservations"][0]["Instances"][0]
     assert "Role" not in {t["Key"] for t in body["Tags"]}
+    assert [g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]
+            if g["GroupName"].startswith("ai-chatbot")] == []
 
 
 def test_ambiguous_body_is_refused(account):

@@ -216,7 +216,8 @@ def test_provision_then_one_two_three_two_one_brains_each_rerun_unchanged_then_t
     assert moto.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
 
 
-def test_a_load_balancer_in_one_zone_is_refused_before_anything_changes(account):
+def test_a_load_balancer_in_one_zone_is_refused_before_anything_changes(untouched_account):
+    account = untouched_account
     result = converge(account.moto, 2, [])
     assert result.returncode != 0
     assert ("aws_stack_brain_count is 2, which puts an Application Load Balancer in front of the brains, and an ALB "
