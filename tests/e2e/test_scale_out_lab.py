@@ -2,9 +2,11 @@
 in front of both (the lab's stand-in for the ALB, tests/lab/demo.sh scale-out), then
 rolling upgrades run while users' requests flow through the body.
 
-Runs after test_demo.py on its lab (or brings the demo up itself when run alone);
-tests run in file order. The brains run the double's m7i-flex-large profile, so a
-request takes seconds and a drain has requests in flight to wait for.
+Run after test_demo.py in one pytest, it scales out that demo's lab; run alone, it
+brings a demo up first, as `make demo-two-brains` does (make test runs it so, on a
+demo of its own, LAB_DEMO=demo2, beside test_demo.py). Tests run in file order.
+The brains run the double's m7i-flex-large profile, so a request takes seconds
+and a drain has requests in flight to wait for.
 """
 
 from __future__ import annotations
