@@ -51,18 +51,14 @@ def walk(tasks) -> Iterator[dict]:
                 yield from walk(task.get(key))
 
 
-def role_tasks(role: Path) -> list[tuple[Path, dict]]:
-    return [(path, task) for path in sorted((role / "tasks").glob("*.yml"))
-            for task in walk(yaml.safe_load(path.read_text()))]
+def role_tasks(role: Path) -> list[dict]:
+    return [task for path in sorted((role / "tasks").glob("*.yml")) for task in walk(yaml.safe_load(path.read_text()))]
 
 
-def definitions(role: Path, tasks: list[tuple[Path, dict]]) -> dict[str, str]:
+def definitions(role_vars: dict, tasks: list[dict]) -> dict[str, str]:
     """Each internal variable of the role with the text that makes it: vars, facts set, results registered."""
-    found: dict[str, str] = {}
-    vars_file = role / "vars/main.yml"
-    if vars_file.is_file():
-        found.update({k: json.dumps(v) for k, v in (yaml.safe_load(vars_file.read_text()) or {}).items()})
-    for _, task in tasks:
+    found = {k: json.dumps(v) for k, v in role_vars.items()}
+    for task in tasks:
         for key, value in (task.get("ansible.builtin.set_fact") or {}).items():
             found[key] = found.get(key, "") + json.dumps(value)
         # A result depends on what the task was given and on the loop it ran over. host_state's answers for
@@ -84,12 +80,12 @@ def depends_on(text: str, defined: dict[str, str], public: set[str]) -> set[str]
     return seen & public
 
 
-def refusals(role: Path, public: set[str]) -> dict[str, list[str]]:
+def refusals(role: Path, role_vars: dict, public: set[str]) -> dict[str, list[str]]:
     """Public variable -> the names of the refusal tasks whose condition reads it."""
     tasks = role_tasks(role)
-    defined = definitions(role, tasks)
+    defined = definitions(role_vars, tasks)
     guards: dict[str, list[str]] = {}
-    for _, task in tasks:
+    for task in tasks:
         if "ansible.builtin.assert" in task:
             condition = (task["ansible.builtin.assert"] or {}).get("that")
         elif "ansible.builtin.fail" in task:
@@ -110,14 +106,14 @@ def rows():
     specs = {role: yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"] for role in roles}
     public = {name for entries in specs.values() for entry in entries.values() for name in entry.get("options") or {}}
     for role in roles:
-        checks: dict[str, list[str]] = {}
         vars_file = role / "vars/main.yml"
-        if vars_file.is_file():
-            for key, value in (yaml.safe_load(vars_file.read_text()) or {}).items():
-                if key.endswith("_input_checks"):
-                    for c in value:  # a variable may have several checks (its own, then one against others)
-                        checks.setdefault(c["var"], []).append(describe(c))
-        guarded_by = refusals(role, public)
+        role_vars = (yaml.safe_load(vars_file.read_text()) or {}) if vars_file.is_file() else {}
+        checks: dict[str, list[str]] = {}
+        for key, value in role_vars.items():
+            if key.endswith("_input_checks"):
+                for c in value:  # a variable may have several checks (its own, then one against others)
+                    checks.setdefault(c["var"], []).append(describe(c))
+        guarded_by = refusals(role, role_vars, public)
         seen = set()
         for entry in specs[role].values():
             for name, option in (entry.get("options") or {}).items():
