@@ -146,6 +146,10 @@ pytest_aws() {
   pytest -p no:cacheprovider --timeout=900 --durations=0 tests/aws
 }
 
+# e2e_pytest ARGS...: a pytest of the end-to-end tests, with their shared options (a demo
+# converges in minutes, so a test may take up to half an hour; durations show where time went).
+e2e_pytest() { pytest -p no:cacheprovider --timeout=1800 --durations=0 "$@"; }
+
 pytest_e2e() {
   # make demo end to end on its own lab (brings it up, removes it at the end);
   # beside it, each in a pytest of its own, the scale-out (a second brain, a
@@ -158,13 +162,12 @@ pytest_e2e() {
   # spreads one group's tests over both workers.)
   local rc=0 part pids=() parts=(scale-out aws)
   LAB_DEBIAN_SUITE=bookworm LAB_DEMO=demo2 LAB_ENV_FILE=$root/.cache/lab/env-demo2.sh \
-    pytest -p no:cacheprovider --timeout=1800 --durations=0 tests/e2e/test_scale_out_lab.py \
+    e2e_pytest tests/e2e/test_scale_out_lab.py \
     >"$logs/e2e-demo.scale-out.log" 2>&1 &
   pids+=($!)
-  LAB_DEBIAN_SUITE=bookworm pytest -p no:cacheprovider --timeout=1800 --durations=0 \
-    tests/e2e/test_aws_inventory.py >"$logs/e2e-demo.aws.log" 2>&1 &
+  LAB_DEBIAN_SUITE=bookworm e2e_pytest tests/e2e/test_aws_inventory.py >"$logs/e2e-demo.aws.log" 2>&1 &
   pids+=($!)
-  LAB_DEBIAN_SUITE=bookworm pytest -p no:cacheprovider --timeout=1800 --durations=0 tests/e2e/test_demo.py || rc=$?
+  LAB_DEBIAN_SUITE=bookworm e2e_pytest tests/e2e/test_demo.py || rc=$?
   for part in 0 1; do
     wait "${pids[$part]}" || rc=$((rc ? rc : $?))
     echo "== the ${parts[$part]} part, run beside the demo (LAB_DEMO=demo2 for the scale-out)"
@@ -183,7 +186,7 @@ TRIXIE_SMOKE="hand_built_lab or first_demo or over_ssh or second_demo or clean_d
 # and its lab environment kept apart from the one the scenarios read.
 pytest_e2e_trixie() {
   LAB_DEBIAN_SUITE=trixie LAB_DEMO=demo13 LAB_ENV_FILE=$root/.cache/lab/env-trixie.sh \
-    pytest -p no:cacheprovider --timeout=1800 --durations=0 -k "$TRIXIE_SMOKE" tests/e2e/test_demo.py
+    e2e_pytest -k "$TRIXIE_SMOKE" tests/e2e/test_demo.py
 }
 
 # A Python >= 3.12 on this machine, for the newest ansible (never required).

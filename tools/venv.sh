@@ -31,9 +31,11 @@ if [[ ! -f $target/.installed ]]; then
   "$target/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" 2>&1 |
     { grep -v "^WARNING: Location '.*' is ignored" || true; }
   touch "$target/.installed"
-  # Environments of other pins built over a week ago (a checkout that still needs one builds it again).
-  find "$cache" -mindepth 1 -maxdepth 1 -name "${name#.}-*" -not -name "*.lock" -not -path "$target" \
-    -mtime +7 -exec rm -rf {} + 2>/dev/null || true
+  # Environments of other pins built over a week ago, with their lock files (a checkout that still needs
+  # one builds it again); one that another build holds right now is left alone.
+  while read -r old; do
+    (flock -n 8 && rm -rf "$old" "$old.lock") 8>>"$old.lock" || true
+  done < <(find "$cache" -mindepth 1 -maxdepth 1 -type d -name "${name#.}-*" -not -path "$target" -mtime +7)
 fi
 exec 9>&-
 
