@@ -44,6 +44,13 @@ options:
     description: Longest wait between two polls, in seconds; it bounds how late the module notices the model.
     type: float
     default: 0.5
+  health_url:
+    description:
+      - A URL asked once with C(GET) after the server answered, for example the C(/healthz) of a front door
+        in front of this server; its HTTP status is returned as RV(health_status), and never fails the module.
+      - So that a role can tell, from this one call, whether it still has to wait for that front door.
+      - O(headers) are not sent to it.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -110,10 +117,17 @@ running:
   type: list
   elements: dict
   sample: [{"name": "gemma3:4b", "expires_at": "2318-01-01T00:00:00Z", "context_length": 4096}]
+health_status:
+  description: The HTTP status O(health_url) answered with, or V(0) when it did not answer within 5 s.
+  returned: when O(health_url) was given and the server answered
+  type: int
+  sample: 200
 """
 
 import time
+from urllib.error import HTTPError
 
+from ansible.module_utils.urls import open_url
 from ansible.module_utils.ollama_api import (
     client_for,
     normalize_model_name,
@@ -148,6 +162,17 @@ def _wait(client, wanted, timeout, interval, backoff, max_interval, clock=time.m
     return seen, missing, attempts, last_error, answered
 
 
+def _status_of(url, validate_certs):
+    """The HTTP status url answers a GET with, or 0 when it does not answer."""
+    try:
+        with open_url(url, method="GET", timeout=5, validate_certs=validate_certs, follow_redirects="safe") as answer:
+            return answer.status
+    except HTTPError as exc:
+        return exc.code
+    except Exception:  # refused, timed out, not HTTP: not answering, which the caller waits out
+        return 0
+
+
 def _failure_message(url, wanted, missing, seen, timeout, last_error, answered):
     if isinstance(last_error, OllamaUnreachable):
         return ("Ollama at %s did not answer within %s s (%s). Check that the service is running "
@@ -170,6 +195,7 @@ def main():
         interval=dict(type="float", default=0.25),
         backoff=dict(type="float", default=1.5),
         max_interval=dict(type="float", default=0.5),
+        health_url=dict(type="str"),
     ))
     p = module.params
     if p["timeout"] < 0 or p["interval"] <= 0 or p["backoff"] < 1 or p["max_interval"] <= 0:
@@ -201,6 +227,8 @@ def main():
             result["running"] = running_summary(client.running())
         except OllamaError:
             result["running"] = []
+        if p["health_url"]:
+            result["health_status"] = _status_of(p["health_url"], p["validate_certs"])
     if missing or not answered:
         module.fail_json(msg=_failure_message(client.base_url, wanted, missing, seen, p["timeout"],
                                               last_error, answered), **result)

@@ -18,7 +18,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import ollama_model_wait
 import pytest
+from conftest import run_module
 from ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,3 +203,28 @@ def test_the_agent_serves_healthz_and_metrics_over_http_and_sends_statsd(brain, 
         httpd.server_close()
         listener.close()
         serving.join(5)
+
+
+def test_the_api_wait_reads_the_agent_s_verdict_in_the_same_call(brain, tmp_path):
+    """ollama_model_wait's health_url, as the role passes the front door's /healthz: 503 until the canary got a
+    token, 200 after, 0 when nothing answers; the wait itself never fails on it."""
+    agent = make_agent(brain, tmp_path)
+    host, port = agent.config["listen"]
+    httpd = health.ThreadingHTTPServer((host, port), health.handler_for(agent))
+    serving = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    serving.start()
+
+    def health_status(url: str) -> int:
+        result = run_module(ollama_model_wait, {"url": brain.url, "models": [MODEL], "timeout": 5, "health_url": url})
+        assert not result.failed, result
+        return result["health_status"]
+
+    try:
+        assert health_status(f"http://{host}:{port}/healthz") == 503
+        agent.check_once()
+        assert health_status(f"http://{host}:{port}/healthz") == 200
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        serving.join(5)
+    assert health_status(f"http://{host}:{port}/healthz") == 0
