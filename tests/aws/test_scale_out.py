@@ -152,6 +152,7 @@ def test_provision_then_one_two_three_two_one_brains_each_rerun_unchanged_then_t
         if count == 1:
             assert "ai-chatbot-prod-brains-unhealthy" not in alarms
             assert load_balancers == []
+            assert "ai-chatbot-prod-brains" not in [t["TargetGroupName"] for t in elb.describe_target_groups()["TargetGroups"]]
             assert group(ec2, "ai-chatbot-prod-lb") is None
             assert ollama_sources(brain_sg) == [account.body_sg]
             assert "AiBaseUrl" not in tags(body)
