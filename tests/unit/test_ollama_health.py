@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import ollama_model_wait
@@ -70,6 +71,20 @@ def make_agent(server, tmp_path, **overrides):
 
 def restarts_asked(agent) -> int:
     return len(agent.marks.read_text().splitlines()) if agent.marks.exists() else 0
+
+
+@contextmanager
+def served(agent):
+    """The agent's HTTP endpoints on its listen address, as ollama-health.service serves them, until the block ends."""
+    httpd = health.ThreadingHTTPServer(tuple(agent.config["listen"]), health.handler_for(agent))
+    serving = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    serving.start()
+    try:
+        yield
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        serving.join(5)
 
 
 def test_a_brain_is_unhealthy_until_its_first_canary_answers_then_healthy(brain, tmp_path):
@@ -184,25 +199,20 @@ def test_the_agent_serves_healthz_and_metrics_over_http_and_sends_statsd(brain, 
     listener.settimeout(5)
     agent = make_agent(brain, tmp_path, statsd=f"127.0.0.1:{listener.getsockname()[1]}")
     host, port = agent.config["listen"]
-    httpd = health.ThreadingHTTPServer((host, port), health.handler_for(agent))
-    serving = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    serving.start()
     try:
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5)
-        assert refused.value.code == 503
-        agent.check_once()
-        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5) as answer:
-            assert json.loads(answer.read())["status"] == "healthy"
-        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5) as answer:
-            assert json.loads(answer.read())["ttft_ms"] > 0
-        received = {listener.recv(512).decode().split(":")[0] for _ in range(2)}
-        assert received == {"ollama_brain.canary_ttft", "ollama_brain.canary_tokens_per_second"}
+        with served(agent):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5)
+            assert refused.value.code == 503
+            agent.check_once()
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5) as answer:
+                assert json.loads(answer.read())["status"] == "healthy"
+            with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5) as answer:
+                assert json.loads(answer.read())["ttft_ms"] > 0
+            received = {listener.recv(512).decode().split(":")[0] for _ in range(2)}
+            assert received == {"ollama_brain.canary_ttft", "ollama_brain.canary_tokens_per_second"}
     finally:
-        httpd.shutdown()
-        httpd.server_close()
         listener.close()
-        serving.join(5)
 
 
 def test_the_api_wait_reads_the_agent_s_verdict_in_the_same_call(brain, tmp_path):
@@ -210,21 +220,14 @@ def test_the_api_wait_reads_the_agent_s_verdict_in_the_same_call(brain, tmp_path
     token, 200 after, 0 when nothing answers; the wait itself never fails on it."""
     agent = make_agent(brain, tmp_path)
     host, port = agent.config["listen"]
-    httpd = health.ThreadingHTTPServer((host, port), health.handler_for(agent))
-    serving = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    serving.start()
 
     def health_status(url: str) -> int:
         result = run_module(ollama_model_wait, {"url": brain.url, "models": [MODEL], "timeout": 5, "health_url": url})
         assert not result.failed, result
         return result["health_status"]
 
-    try:
+    with served(agent):
         assert health_status(f"http://{host}:{port}/healthz") == 503
         agent.check_once()
         assert health_status(f"http://{host}:{port}/healthz") == 200
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        serving.join(5)
     assert health_status(f"http://{host}:{port}/healthz") == 0
