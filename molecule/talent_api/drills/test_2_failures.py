@@ -81,6 +81,23 @@ def test_a_temperature_above_two_is_allowed_with_a_warning(host):
     assert state(host) == before
 
 
+def test_an_env_line_docker_cannot_read_is_named_and_nothing_is_touched(host):
+    # `docker run --env-file` passes a bare name through from its own environment;
+    # community.docker refuses it. The refusal must say so, with no value shown.
+    host.check_output(f"printf 'FEATURE_FLAG\\nLOG_TOKEN=s3cr3t-value\\n' >> {ENV_FILE}")
+    try:
+        before = state(host)
+        result, output = converge({})
+        assert result.returncode != 0, output[-2000:]
+        assert "Docker on tapi-body could not compare talent-api with what it should be" in output, output[-2000:]
+        assert f"Invalid line in environment file {ENV_FILE}: FEATURE_FLAG" in output, output[-2000:]
+        assert "The running container was not touched." in output, output[-2000:]
+        assert "s3cr3t-value" not in output
+        assert state(host) == before
+    finally:
+        host.check_output(f"sed -i '/^FEATURE_FLAG$/d; /^LOG_TOKEN=/d' {ENV_FILE}")
+
+
 def test_broken_image_is_rolled_back(host):
     before = state(host)
     result, output = converge({"talent_api_image": IMAGE + ":broken", "talent_api_health_timeout": 10})
