@@ -4,7 +4,9 @@ Each kind the body's host_state compares that the brain's drift drill cannot
 cover: the env file's group (compared with the deploy user's primary group)
 and one of its keys, the registry's CA certificate, root's registry login; and
 a container removed behind the role's back (the role's plan sees it missing
-and creates it again from the env file).
+and creates it again from the env file); and the Docker engine stopped (check
+mode cannot ask it, so it says what a run would do; the run starts it, and the
+container with it).
 """
 
 import json
@@ -25,6 +27,9 @@ CASES = {
                        "grep -q \"$(ls /etc/docker/certs.d)\" /root/.docker/config.json"),
     "container-removed": ("docker rm -f talent-api",
                           "test $(docker inspect -f '{{.State.Running}}' talent-api) = true"),
+    "engine-stopped": ("systemctl stop docker.socket docker.service",
+                       "systemctl is-active -q docker.service && "
+                       "test $(docker inspect -f '{{.State.Running}}' talent-api) = true"),
 }
 
 
