@@ -185,6 +185,59 @@ def ai_stack_lb_target(description, names_by_instance) -> dict:
             "check": health.get("reason") or "", "check_desc": health.get("description") or ""}
 
 
+# amazon.aws.cloudwatch_metric_alarm's arguments, and the describe_alarms field each one sets
+# (snake_case, as cloudwatch_metric_alarm_info returns them).
+_ALARM_FIELDS = {"name": "alarm_name", "description": "alarm_description", "namespace": "namespace",
+                 "metric_name": "metric_name", "dimensions": "dimensions", "statistic": "statistic",
+                 "comparison": "comparison_operator", "threshold": "threshold", "period": "period",
+                 "evaluation_periods": "evaluation_periods", "unit": "unit", "treat_missing_data": "treat_missing_data",
+                 "alarm_actions": "alarm_actions", "insufficient_data_actions": "insufficient_data_actions",
+                 "ok_actions": "ok_actions"}
+# Fields that say what state an alarm is in, not how it is set up: the module leaves them out of its comparison too.
+_ALARM_STATE_FIELDS = {"actions_enabled", "state_value", "state_reason", "state_reason_data", "state_updated_timestamp",
+                       "state_transitioned_timestamp", "alarm_arn", "alarm_configuration_updated_timestamp", "metrics"}
+
+
+def _alarm_as_written(arguments: Mapping) -> dict:
+    """What cloudwatch_metric_alarm would put for these arguments, in describe_alarms' fields.
+
+    Keys that are not its arguments (an alarm's kind) are ignored.
+    """
+    written = {"alarm_actions": [], "insufficient_data_actions": [], "ok_actions": [], "treat_missing_data": "missing"}
+    for argument, field in _ALARM_FIELDS.items():
+        value = arguments.get(argument)
+        if value is None or (argument == "unit" and not value):
+            continue
+        if argument == "dimensions":
+            value = [{"name": name, "value": dimension} for name, dimension in value.items()]
+        elif argument == "threshold":
+            value = float(value)
+        elif argument in ("period", "evaluation_periods"):
+            value = int(value)
+        written[field] = value
+    return written
+
+
+def ai_stack_alarms_to_put(wanted, live) -> list[dict]:
+    """The wanted alarms (cloudwatch_metric_alarm's arguments) that are missing from the live ones, or set up otherwise.
+
+    live is cloudwatch_metric_alarm_info's metric_alarms. The comparison is the module's own: every field
+    but the alarm's state, so an alarm that one read finds as wanted needs no call of its own.
+    """
+    found = {alarm.get("alarm_name"): alarm for alarm in live or []}
+    to_put = []
+    for arguments in wanted or []:
+        current = found.get(arguments.get("name"))
+        if current is not None:
+            current = {field: value for field, value in current.items() if field not in _ALARM_STATE_FIELDS}
+            current.setdefault("treat_missing_data", "missing")
+            if not current.get("dimensions"):
+                current.pop("dimensions", None)
+        if current != _alarm_as_written(arguments):
+            to_put.append(arguments)
+    return to_put
+
+
 def ai_stack_with_checksums(entries, contents) -> list[dict]:
     """Each wanted file (path, mode, ...) with the SHA-1 of its wanted content, as host_state compares it.
 
@@ -507,6 +560,7 @@ class FilterModule:
             "ai_stack_brain_url": ai_stack_brain_url,
             "ai_stack_with_checksums": ai_stack_with_checksums,
             "ai_stack_lb_target": ai_stack_lb_target,
+            "ai_stack_alarms_to_put": ai_stack_alarms_to_put,
             "ollama_model_ref": ollama_model_ref,
             "ollama_warmup_request": ollama_warmup_request,
             "ollama_models_to_warm": ollama_models_to_warm,

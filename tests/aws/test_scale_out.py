@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 from conftest import changed, flat, playbook, run
 
@@ -119,6 +120,30 @@ def assert_brain_lb_drains_and_admits(moto, brains: list[dict], target_group_arn
     assert registered() == sorted(ids)
 
 
+def tamper_with_alarms(moto):
+    """A brain's CPU alarm set up by hand (another threshold, no OK action) and its memory alarm deleted."""
+    cloudwatch = moto.client("cloudwatch")
+    (cpu,) = cloudwatch.describe_alarms(AlarmNames=["ai-chatbot-prod-brain-cpu"])["MetricAlarms"]
+    keep = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "ComparisonOperator",
+            "Period", "EvaluationPeriods", "Unit", "TreatMissingData", "AlarmActions")
+    cloudwatch.put_metric_alarm(**{key: cpu[key] for key in keep}, Threshold=99.0)
+    cloudwatch.delete_alarms(AlarmNames=["ai-chatbot-prod-brain-memory"])
+
+
+def assert_alarms_put_back(moto, result):
+    """The one read of the alarms finds both, and the next converge puts back exactly those two."""
+    alarms = {a["AlarmName"]: a for a in moto.client("cloudwatch").describe_alarms(
+        AlarmNames=["ai-chatbot-prod-brain-cpu", "ai-chatbot-prod-brain-memory"])["MetricAlarms"]}
+    assert alarms["ai-chatbot-prod-brain-cpu"]["Threshold"] == 90.0
+    assert alarms["ai-chatbot-prod-brain-cpu"]["OKActions"] == alarms["ai-chatbot-prod-brain-cpu"]["AlarmActions"]
+    assert alarms["ai-chatbot-prod-brain-memory"]["MetricName"] == "mem_used_percent"
+    task = result.stdout.split("TASK [aws_stack : Alarms on each brain")[1].split("TASK [")[0]
+    put = re.findall(r"changed: \[localhost\] => \(item=([^)]+)\)", task)
+    assert sorted(put) == ["ai-chatbot-prod-brain-cpu", "ai-chatbot-prod-brain-memory"], task
+    # The alarms found as wanted got no call of their own.
+    assert "ok: [localhost] => (item=" not in task, task
+
+
 # One account carries the whole life of a stack, so that each converge is run once and checked for all it promises:
 # a first provisioning with every default, scaling out and in (brain_lb admits and drains brains on the way back to
 # one, so that scale-in meets registered targets as it does after a rolling upgrade), and a teardown run twice.
@@ -127,6 +152,8 @@ def test_provision_then_one_two_three_two_one_brains_each_rerun_unchanged_then_t
     ec2, elb = moto.client("ec2"), moto.client("elbv2")
     subnets = [account.subnet_id, second_zone_subnet(account)]
     for step, count in enumerate((1, 2, 3, 2, 1)):
+        if step == 3:
+            tamper_with_alarms(moto)
         if step == 0:
             first, again = playbook(moto, "provision"), playbook(moto, "provision")
         else:
@@ -196,6 +223,7 @@ def test_provision_then_one_two_three_two_one_brains_each_rerun_unchanged_then_t
         assert "load balancer " + lb["DNSName"] in flat(first)
         assert f"estimated USD/day: {count} x (brain 2.87" in flat(first) and "+ load balancer 0.80" in flat(first)
         if step == 3:
+            assert_alarms_put_back(moto, first)
             assert_brain_lb_drains_and_admits(moto, brains, target_group["TargetGroupArn"])
 
     teardown = playbook(moto, "teardown")
