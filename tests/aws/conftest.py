@@ -48,3 +48,11 @@ def changed(result: subprocess.CompletedProcess) -> int:
 
 def flat(result: subprocess.CompletedProcess) -> str:
     return " ".join((result.stdout + result.stderr).split())
+
+
+def second_zone_subnet(account) -> str:
+    ec2 = account.moto.client("ec2")
+    (first,) = ec2.describe_subnets(SubnetIds=[account.subnet_id])["Subnets"]
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    other = next(z for z in zones if z != first["AvailabilityZone"])
+    return ec2.create_subnet(VpcId=account.vpc_id, CidrBlock="10.20.2.0/24", AvailabilityZone=other)["Subnet"]["SubnetId"]

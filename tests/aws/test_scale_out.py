@@ -6,7 +6,12 @@ import datetime
 import json
 import re
 
-from conftest import changed, flat, playbook, run
+from conftest import changed, flat, playbook, run, second_zone_subnet
+from test_inventory import (
+    assert_access_path_is_chosen_by_environment,
+    assert_graph_shows_brain_and_body_with_private_ips,
+    assert_two_brains_grouped_with_no_deprecation_from_our_file,
+)
 
 PORT = 11434
 
@@ -14,14 +19,6 @@ PORT = 11434
 def converge(moto, count: int, subnets: list[str], **extra):
     return playbook(moto, "provision", "-e", json.dumps(
         {"aws_stack_brain_count": count, "aws_stack_brain_subnet_ids": subnets, **extra}))
-
-
-def second_zone_subnet(account) -> str:
-    ec2 = account.moto.client("ec2")
-    (first,) = ec2.describe_subnets(SubnetIds=[account.subnet_id])["Subnets"]
-    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
-    other = next(z for z in zones if z != first["AvailabilityZone"])
-    return ec2.create_subnet(VpcId=account.vpc_id, CidrBlock="10.20.2.0/24", AvailabilityZone=other)["Subnet"]["SubnetId"]
 
 
 def live_brains(ec2) -> list[dict]:
@@ -163,6 +160,11 @@ def test_provision_then_one_two_three_two_one_brains_each_rerun_unchanged_then_t
         assert changed(again) == 0, f"count {count}: the re-run changed something\n" + flat(again)[-4000:]
         if step == 0:
             assert_one_brain_as_provisioned(account, flat(first))
+            # The EC2 inventory on this stack (test_inventory.py, which ansible-current runs on a stack of its own).
+            assert_graph_shows_brain_and_body_with_private_ips(account)
+            assert_access_path_is_chosen_by_environment(account)
+        if step == 1:
+            assert_two_brains_grouped_with_no_deprecation_from_our_file(moto)
 
         brains = live_brains(ec2)
         names = sorted(tags(b)["Name"] for b in brains)
