@@ -334,18 +334,12 @@ if $needs_lab; then
   if wait "$lab_pid"; then
     eval "$(cat "$logs/lab-services.env")"
     trap 'tests/lib/lab-services.sh down' EXIT
-    # The scenarios beside everything from here on, in two lanes: ollama_brain's
-    # alone (its drills alone take about a third of the run), the others one
-    # after another beside it. In one lane they were the last check to end,
-    # minutes after the rest (on 9b7ef03: minute 2 to 31.5, the demo's e2e 12 to 29).
+    # The scenarios, one after another, beside everything from here on.
     lane=()
     for scenario in molecule/*/molecule.yml; do
       name=$(basename "$(dirname "$scenario")")
-      case $name in
-        default) ;;  # runs alone, first
-        ollama_brain) lane_beside "molecule-$name" "molecule_scenario $name" ;;
-        *) lane+=("molecule-$name" "molecule_scenario $name") ;;
-      esac
+      [[ $name == default ]] && continue  # runs alone, first
+      lane+=("molecule-$name" "molecule_scenario $name")
     done
     lane_beside "${lane[@]}"
   else
