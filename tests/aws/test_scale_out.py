@@ -128,7 +128,7 @@ def tamper_with_alarms(moto):
 
 
 def assert_alarms_put_back(moto, result):
-    """The one read of the alarms finds both, and the next converge puts back exactly those two."""
+    """The one read of the alarms finds both changes, and the converge puts back exactly those two alarms."""
     alarms = {a["AlarmName"]: a for a in moto.client("cloudwatch").describe_alarms(
         AlarmNames=["ai-chatbot-prod-brain-cpu", "ai-chatbot-prod-brain-memory"])["MetricAlarms"]}
     assert alarms["ai-chatbot-prod-brain-cpu"]["Threshold"] == 90.0
