@@ -30,10 +30,10 @@ VENV_BIN = PROJECT / ".venv" / "bin"
 
 
 def checks_in_run_checks() -> set[str]:
-    """Every check name tests/run_checks.sh runs (check/check_beside NAME, molecule-<scenario>)."""
+    """Every check name tests/run_checks.sh runs (check/check_beside/lane_beside NAME, molecule-<scenario>)."""
     text = (PROJECT / "tests" / "run_checks.sh").read_text()
     # gates is this file: it is red whenever one of its cases is.
-    names = set(re.findall(r"^\s*check(?:_beside)? ([a-z0-9-]+) ", text, re.MULTILINE)) - {"gates"}
+    names = set(re.findall(r"^\s*(?:check|check_beside|lane_beside) ([a-z0-9-]+) ", text, re.MULTILINE)) - {"gates"}
     scenarios = {p.parent.name for p in (PROJECT / "molecule").glob("*/molecule.yml")} - {"default"}
     return names | {f"molecule-{s}" for s in scenarios}
 
