@@ -337,20 +337,22 @@ check_beside ansible-current ansible_current
 # Every check above and below turns red on a defect planted in a throw-away clone.
 check_beside gates pytest -p no:cacheprovider --timeout=900 -q tests/gates
 
-lab_up=false
+# The scenarios in AFTER_TRIXIE, for the Debian 13 demo's lane (below); none when the lab did not come up.
+late=()
 if $needs_lab; then
   if wait "$lab_pid"; then
-    lab_up=true
     eval "$(cat "$logs/lab-services.env")"
     trap 'tests/lib/lab-services.sh down' EXIT
-    # The scenarios, one after another, beside everything from here on; those
-    # in AFTER_TRIXIE wait for the Debian 13 demo instead (below).
+    # The other scenarios, one after another, beside everything from here on.
     lane=()
     for scenario in molecule/*/molecule.yml; do
       name=$(basename "$(dirname "$scenario")")
       [[ $name == default ]] && continue  # runs alone, first
-      [[ " $AFTER_TRIXIE " == *" $name "* ]] && continue
-      lane+=("molecule-$name" "molecule_scenario $name")
+      if [[ " $AFTER_TRIXIE " == *" $name "* ]]; then
+        late+=("molecule-$name" "molecule_scenario $name")
+      else
+        lane+=("molecule-$name" "molecule_scenario $name")
+      fi
     done
     lane_beside "${lane[@]}"
   else
@@ -370,8 +372,6 @@ collect_beside "${cpu_bound[@]}"
 # on requests (drains, wedges, upgrades under load). Its images were built
 # beside the checks above; a failed build is retried, and reported, by the check itself.
 [[ -z $trixie_pid ]] || wait "$trixie_pid" || true
-late=()
-$lab_up && for name in $AFTER_TRIXIE; do late+=("molecule-$name" "molecule_scenario $name"); done
 lane_beside e2e-demo-trixie pytest_e2e_trixie "${late[@]}"
 check e2e-demo pytest_e2e
 collect_beside
