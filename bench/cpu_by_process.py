@@ -6,13 +6,13 @@
 
 Needs root and `accton` (Debian's acct package). Accounting records every process of the machine when it ends, the
 lab's containers included (they share the kernel), so run it with nothing else going. A process that outlives the
-command (a dockerd it started) is not counted. The kinds are read from the process name the kernel keeps (16 bytes):
+command (a dockerd it started) is not counted. The kinds are read from the process name the kernel keeps (15
+characters) and, for Python, from its ancestors, as the controller and Debian 12 hosts both run python3.11:
 
 - Ansible's controller: ansible-playbook itself, and the worker it forks for each task on each host;
-- Python on the controller (the venv's python3.11): the modules an Ansible worker runs on localhost (amazon.aws against
-  moto, the Docker modules of molecule's create and destroy), apart from the rest (moto_server, the test doubles,
-  pytest-xdist workers);
-- Python on the hosts: the modules Ansible runs there (Debian 12's python3; python3.13 on Debian 13).
+- Python below sshd or sudo: the modules Ansible runs on the hosts (python3.13 on Debian 13);
+- Python below ansible-playbook: the modules it runs on localhost (amazon.aws against moto, the Docker modules of
+  molecule's create and destroy); any other Python (moto_server, the test doubles, pytest-xdist workers) apart.
 """
 
 from __future__ import annotations
