@@ -93,9 +93,12 @@ def refusals(role: Path, role_vars: dict, public: set[str]) -> dict[str, list[st
         else:
             continue
         text = json.dumps(condition) + json.dumps(task.get("loop"))  # `item` is what the task loops over
-        if not condition or "_input_problems" in text:
-            continue  # the input-check list, read entry by entry below
-        local = {**defined, **{k: json.dumps(v) for k, v in (task.get("vars") or {}).items()}}
+        if not condition:
+            continue
+        # The input-check list is read entry by entry (rows()), not followed: a refusal that joins its problems
+        # with others would otherwise name every variable the list checks.
+        local = {k: v for k, v in {**defined, **{k: json.dumps(v) for k, v in (task.get("vars") or {}).items()}}.items()
+                 if not k.endswith("_input_checks")}
         for name in sorted(depends_on(text, local, public)):
             guards.setdefault(name, []).append(task["name"][0].lower() + task["name"][1:])
     return guards

@@ -12,7 +12,7 @@ def table() -> dict[str, str]:
 def test_a_refusal_is_found_through_the_role_internal_variables_it_reads():
     guards = table()
     # `_talent_api_model_ref in ...`: the normalised copy of talent_api_ai_model_name.
-    assert "refuse to point the backend at a brain that does not serve the model" in guards["talent_api_ai_model_name"]
+    assert "a brain this body cannot reach or that does not serve the model" in guards["talent_api_ai_model_name"]
     # `item.status == 200`, where item loops over a result registered for _ollama_brain_refs.
     assert "refuse a model the registry does not have" in guards["ollama_brain_models"]
     # Input-check list entries come first, with their bounds.

@@ -68,7 +68,8 @@ def test_public_bind_with_opt_in_warns(host):
                           json.dumps({"ollama_brain_listen_address": "0.0.0.0", "ollama_brain_allow_public_bind": True}))
     output = " ".join(result.stdout.split())
     assert result.returncode == 0, output[-2000:]
-    assert "WARNING: the front door will listen on 0.0.0.0:11434 (every interface)" in output
+    assert ("WARNING: ollama_brain_allow_public_bind is true: the front door will listen on 0.0.0.0:11434 "
+            "(every interface)") in output
 
 
 def test_every_bad_input_is_named_in_one_refusal(host):
