@@ -15,6 +15,8 @@ description:
   - Reads the small files, paths, free space and memory limit the role's checks need.
   - A role asks this once per run. When nothing differs it can skip the tasks that would each have found
     nothing to do; when anything differs it runs them all, with their own check and diff output.
+  - A role whose tasks fall into parts (install, configure, ...) gives each part's state in O(parts), and skips
+    the parts that RV(parts_differing) does not name.
   - Anything the module cannot read (a missing C(dpkg-query), an unknown user) counts as a difference, so
     the role never skips work it could not prove unnecessary.
   - Read-only; it runs in check mode too.
@@ -163,6 +165,13 @@ options:
         description: The Docker client's configuration file of the user the module runs as.
         type: path
         default: ~/.docker/config.json
+  parts:
+    description:
+      - Named parts of the wanted state, each a dictionary of the options above from O(files) to O(users) (not
+        O(env_files) or O(registry_logins), whose secrets would be logged there). Each part is compared as the
+        top-level options are, its differences are added to RV(differences), and its name to RV(parts_differing).
+    type: dict
+    default: {}
   read:
     description: Small text files (up to 1 MiB) whose content to return in RV(contents); a missing file gives V(null).
     type: list
@@ -228,6 +237,12 @@ differing:
   type: list
   elements: str
   sample: [/etc/systemd/system/ollama.service, ollama.service]
+parts_differing:
+  description: The names of the O(parts) where anything differs, in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: [configure]
 accounts:
   description: For each account in O(accounts), its C(uid), C(gid), primary C(group) and C(home); V(null) when it does not exist.
   returned: always
@@ -270,6 +285,7 @@ import re
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.env_lines import env_values, text, wanted_lines
 
 _MAX_READ = 1 << 20
@@ -568,64 +584,99 @@ def memory_total(meminfo="/proc/meminfo"):
     return int(match.group(1)) * 1024 if match else None
 
 
+# The wanted state's kinds, at the top level and in each of O(parts).
+_ENTRY = {"type": "list", "elements": "dict", "default": []}
+STATE_SPEC = {
+    "files": dict(_ENTRY, options={"path": {"type": "path", "required": True}, "checksum": {"type": "str"},
+                                   "mode": {"type": "str"}, "owner": {"type": "str"}, "group": {"type": "str"}}),
+    "links": dict(_ENTRY, options={"path": {"type": "path", "required": True}, "src": {"type": "str", "required": True}}),
+    "directories": dict(_ENTRY, options={"path": {"type": "path", "required": True}, "mode": {"type": "str"},
+                                         "owner": {"type": "str"}, "group": {"type": "str"}}),
+    "absent": {"type": "list", "elements": "path", "default": []},
+    "extra": dict(_ENTRY, options={"path": {"type": "path", "required": True}, "pattern": {"type": "str", "required": True},
+                                   "allowed": {"type": "list", "elements": "path", "default": []},
+                                   "allowed_named_in": {"type": "path"}}),
+    "trees": dict(_ENTRY, options={"path": {"type": "path", "required": True}, "record": {"type": "path", "required": True}}),
+    "services": dict(_ENTRY, options={"name": {"type": "str", "required": True}, "enabled": {"type": "bool"},
+                                      "active": {"type": "bool"}, "nft_table": {"type": "str"}}),
+    "packages": {"type": "list", "elements": "str", "default": []},
+    "groups": {"type": "list", "elements": "str", "default": []},
+    "users": dict(_ENTRY, options={"name": {"type": "str", "required": True}, "group": {"type": "str"},
+                                   "home": {"type": "path"}, "shell": {"type": "path"}}),
+}
+SECRET_SPEC = {
+    "env_files": dict(_ENTRY, options={
+        "path": {"type": "path", "required": True}, "settings": {"type": "dict", "default": {}},
+        "secrets": {"type": "dict", "default": {}, "no_log": True},
+        "mode": {"type": "str", "choices": ["merge", "replace"], "default": "merge"},
+        "header": {"type": "list", "elements": "str", "default": []},
+        "owner": {"type": "str"}, "group": {"type": "str"}, "group_of_owner": {"type": "bool", "default": False},
+        "file_mode": {"type": "str", "default": "0600"}}),
+    "registry_logins": dict(_ENTRY, options={
+        "registry": {"type": "str", "required": True}, "username": {"type": "str", "required": True},
+        "password": {"type": "str", "required": True, "no_log": True},
+        "config_path": {"type": "path", "default": "~/.docker/config.json"}}),
+}
+
+
+def check_modes(module, state):
+    modes = [w["mode"] for w in state["files"] + state["directories"] if w.get("mode")]
+    modes += [w["file_mode"] for w in state.get("env_files", [])]
+    for mode in modes:
+        if not all(c in "01234567" for c in mode):
+            module.fail_json(msg=f"mode {mode!r} is not an octal number such as 0644")
+
+
+def compare(module, state):
+    """(key, sentence) for each difference between the host and one wanted state, and the packages it misses."""
+    missing = missing_packages(module, state["packages"])
+    pairs = (file_differences(state["files"]) + link_differences(state["links"])
+             + directory_differences(state["directories"])
+             + [(path, f"{path}: still present") for path in state["absent"] if os.path.lexists(path)]
+             + extra_differences(state["extra"]) + tree_differences(state["trees"])
+             + service_differences(module, state["services"])
+             + [(f"package {name}", f"package {name}: not installed") for name in missing]
+             + account_differences(state["groups"], state["users"])
+             + env_file_differences(state.get("env_files", [])) + login_differences(state.get("registry_logins", [])))
+    return pairs, missing
+
+
 def main():
-    entry = {"type": "list", "elements": "dict", "default": []}
     module = AnsibleModule(
         argument_spec={
-            "files": dict(entry, options={"path": {"type": "path", "required": True}, "checksum": {"type": "str"},
-                                          "mode": {"type": "str"}, "owner": {"type": "str"}, "group": {"type": "str"}}),
-            "links": dict(entry, options={"path": {"type": "path", "required": True},
-                                          "src": {"type": "str", "required": True}}),
-            "directories": dict(entry, options={"path": {"type": "path", "required": True}, "mode": {"type": "str"},
-                                                "owner": {"type": "str"}, "group": {"type": "str"}}),
-            "absent": {"type": "list", "elements": "path", "default": []},
-            "extra": dict(entry, options={"path": {"type": "path", "required": True},
-                                          "pattern": {"type": "str", "required": True},
-                                          "allowed": {"type": "list", "elements": "path", "default": []},
-                                          "allowed_named_in": {"type": "path"}}),
-            "trees": dict(entry, options={"path": {"type": "path", "required": True},
-                                          "record": {"type": "path", "required": True}}),
-            "services": dict(entry, options={"name": {"type": "str", "required": True}, "enabled": {"type": "bool"},
-                                             "active": {"type": "bool"}, "nft_table": {"type": "str"}}),
-            "packages": {"type": "list", "elements": "str", "default": []},
-            "groups": {"type": "list", "elements": "str", "default": []},
-            "users": dict(entry, options={"name": {"type": "str", "required": True}, "group": {"type": "str"},
-                                          "home": {"type": "path"}, "shell": {"type": "path"}}),
-            "accounts": {"type": "list", "elements": "str", "default": []},
-            "env_files": dict(entry, options={
-                "path": {"type": "path", "required": True}, "settings": {"type": "dict", "default": {}},
-                "secrets": {"type": "dict", "default": {}, "no_log": True},
-                "mode": {"type": "str", "choices": ["merge", "replace"], "default": "merge"},
-                "header": {"type": "list", "elements": "str", "default": []},
-                "owner": {"type": "str"}, "group": {"type": "str"}, "group_of_owner": {"type": "bool", "default": False},
-                "file_mode": {"type": "str", "default": "0600"}}),
-            "registry_logins": dict(entry, options={
-                "registry": {"type": "str", "required": True}, "username": {"type": "str", "required": True},
-                "password": {"type": "str", "required": True, "no_log": True},
-                "config_path": {"type": "path", "default": "~/.docker/config.json"}}),
+            **STATE_SPEC,
+            **SECRET_SPEC,
+            "parts": {"type": "dict", "default": {}},
             "read": {"type": "list", "elements": "path", "default": []},
             "exists": {"type": "list", "elements": "path", "default": []},
+            "accounts": {"type": "list", "elements": "str", "default": []},
             "free_space": {"type": "path"},
             "memory_limit": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
     p = module.params
-    modes = [w["mode"] for w in p["files"] + p["directories"] if w.get("mode")] + [w["file_mode"] for w in p["env_files"]]
-    for mode in modes:
-        if not all(c in "01234567" for c in mode):
-            module.fail_json(msg=f"mode {mode!r} is not an octal number such as 0644")
+    parts = {}
+    for name, part in p["parts"].items():
+        if not isinstance(part, dict):
+            module.fail_json(msg=f"parts.{name} is not a dictionary of the wanted state's kinds (files, links, ...)")
+        checked = ArgumentSpecValidator(STATE_SPEC).validate(part)
+        if checked.error_messages:
+            module.fail_json(msg=f"parts.{name}: " + "; ".join(checked.error_messages))
+        parts[name] = checked.validated_parameters
+    for state in (p, *parts.values()):
+        check_modes(module, state)
 
-    missing = missing_packages(module, p["packages"])
     # A file this module must read but cannot (a directory, unreadable, over 1 MiB) is not drift it can name.
     try:
-        pairs = (file_differences(p["files"]) + link_differences(p["links"]) + directory_differences(p["directories"])
-                 + [(path, f"{path}: still present") for path in p["absent"] if os.path.lexists(path)]
-                 + extra_differences(p["extra"]) + tree_differences(p["trees"])
-                 + service_differences(module, p["services"])
-                 + [(f"package {name}", f"package {name}: not installed") for name in missing]
-                 + account_differences(p["groups"], p["users"]) + env_file_differences(p["env_files"])
-                 + login_differences(p["registry_logins"]))
+        pairs, missing = compare(module, p)
+        parts_differing = []
+        for name, state in parts.items():
+            part_pairs, part_missing = compare(module, state)
+            pairs += part_pairs
+            missing += [package for package in part_missing if package not in missing]
+            if part_pairs:
+                parts_differing.append(name)
         contents = {path: read_small(path) for path in p["read"]}
     except (OSError, ValueError) as exc:
         module.fail_json(msg=f"could not read a file on the host ({exc}); repair or remove it, then run again")
@@ -633,6 +684,7 @@ def main():
         "changed": False,
         "differences": [text for _key, text in pairs],
         "differing": list(dict.fromkeys(key for key, _text in pairs)),
+        "parts_differing": parts_differing,
         "accounts": {name: account(name) for name in p["accounts"]},
         "missing_packages": missing,
         "contents": contents,

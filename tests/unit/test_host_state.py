@@ -111,6 +111,37 @@ def test_differing_names_each_item_once(tree):
     assert result["differing"] == [str(tree / "etc" / "unit.service")]
 
 
+def test_each_part_that_differs_is_named_and_its_differences_listed(tree):
+    """A role skips the parts host_state does not name; a part in place must not be named."""
+    state = wanted(tree)
+    parts = {"install": {"links": state["links"], "groups": state["groups"]},
+             "configure": {"files": state["files"], "directories": state["directories"]}}
+    result = run_module(host_state, {"parts": parts})
+    assert not result.failed, result
+    assert (result["parts_differing"], result["differences"]) == ([], [])
+    (tree / "etc" / "unit.service").chmod(0o600)
+    result = run_module(host_state, {"parts": parts, "absent": state["absent"]})
+    assert result["parts_differing"] == ["configure"]
+    assert result["differing"] == [str(tree / "etc" / "unit.service")]
+    (tree / "old.conf").write_text("")
+    result = run_module(host_state, {"parts": parts, "absent": state["absent"]})
+    # The top-level state belongs to no part.
+    assert result["parts_differing"] == ["configure"]
+    assert result["differing"] == [str(tree / "old.conf"), str(tree / "etc" / "unit.service")]
+
+
+@pytest.mark.parametrize(("part", "message"), [
+    # Kinds with secrets stay top-level, where their values are masked in the task's arguments.
+    ({"env_files": [{"path": "/tmp/x.env", "settings": {"K": "v"}}]}, "parts.app: "),
+    ({"files": [{"mode": "0644"}]}, "parts.app: "),
+    ("files", "parts.app is not a dictionary"),
+], ids=["secret-kind", "entry-without-path", "not-a-dict"])
+def test_a_part_that_is_not_a_wanted_state_fails_naming_it(part, message):
+    result = run_module(host_state, {"parts": {"app": part}})
+    assert result.failed
+    assert result["msg"].startswith(message), result["msg"]
+
+
 def test_accounts_are_read(tree):
     result = run_module(host_state, {"accounts": [ME, "no-such-user-xyz"]})
     assert result["accounts"][ME]["home"] == pwd.getpwnam(ME).pw_dir

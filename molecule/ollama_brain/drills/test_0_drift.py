@@ -32,8 +32,8 @@ MODEL = "gemma3:4b"
 def cases(url: str) -> dict:
     """name -> (batch, kind, change by hand, what check mode names ('' when compared live), test that it was put back).
 
-    The kind is the key of the wanted state (roles/ollama_brain/vars/main.yml, _ollama_brain_wanted_state) the change
-    drifts from; None when it is compared live on every run, not by host_state.
+    The kind is the key, in a part of the wanted state (roles/ollama_brain/vars/main.yml, _ollama_brain_wanted_state),
+    the change drifts from; None when it is compared live on every run, not by host_state.
     """
     model = json.dumps({"model": MODEL, "keep_alive": 0})
     return {
@@ -98,7 +98,7 @@ READS = {"exists", "read", "free_space", "memory_limit"}
 
 def test_every_kind_of_wanted_state_has_a_case():
     wanted = yaml.safe_load((PROJECT / "roles/ollama_brain/vars/main.yml").read_text())["_ollama_brain_wanted_state"]
-    kinds = set(wanted) - READS
+    kinds = {kind for part in wanted["parts"].values() for kind in part} - READS
     covered = {case[1] for case in cases("").values() if case[1]}
     assert kinds == covered | set(ELSEWHERE), (kinds, covered, ELSEWHERE)
 
@@ -137,6 +137,21 @@ def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, all_ca
 def test_a_run_after_that_changes_nothing(host):
     counts, _output = converge()
     assert counts["changed"] == 0, json.dumps(counts)
+
+
+@pytest.mark.parametrize(("change", "part"), [
+    ("systemctl disable ollama-warmup.service", "warmup_files.yml"),
+    (f"chmod 0600 {DROPIN}", "configure.yml"),
+    ("mkdir -p /opt/ollama/0.0.1/bin", "install.yml"),
+], ids=["warmup", "configure", "install"])
+def test_a_drift_in_one_part_runs_that_part_alone_and_puts_it_back(host, change, part):
+    """host_state names the parts that differ (_ollama_brain_wanted_state.parts); the others are skipped."""
+    assert host.run(change).rc == 0
+    counts, output = converge()
+    assert counts["changed"] > 0
+    included = {name for name in ("install.yml", "configure.yml", "warmup_files.yml") if f"/tasks/{name} for lab-brain" in output}
+    assert included == {part}, included
+    assert converge()[0]["changed"] == 0
 
 
 def test_turning_the_firewall_off_removes_it_and_a_file_of_it_put_back_is_named_and_removed(host):
