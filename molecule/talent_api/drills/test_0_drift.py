@@ -1,55 +1,86 @@
-"""What the body role manages, changed by hand: check mode reports it, the next run puts it back, then a no-op.
+"""What the body role manages, changed by hand at once: check mode names each change, one run puts all of it back.
 
-Each kind the body's host_state compares that the brain's drift drill cannot
-cover: the env file's group (compared with the deploy user's primary group)
-and one of its keys, the registry's CA certificate, root's registry login; and
-a container removed behind the role's back (the role's plan sees it missing
-and creates it again from the env file); and the Docker engine stopped (check
-mode cannot ask it, so it says what a run would do; the run starts it, and the
-container with it).
+Each kind of the body's wanted state (roles/talent_api/vars/main.yml,
+_talent_api_wanted_state) has a case, and check mode must name it (`-v` prints
+host_state's differences): a kind host_state did not compare would go unnamed.
+The container is compared by Docker itself (the role's plan), so its case is
+named by the plan's report. A removed Python library also means check mode
+cannot ask Docker: it says what a run would do, and the run installs it.
+
+The stopped engine is a batch of its own: with the engine down, check mode can
+only say what a run would do, which would hide whether the plan saw the
+removed container.
 """
 
 import json
 
 import pytest
-from lab_helpers import recap, run_playbook, scenario_dir
+import yaml
+from lab_helpers import PROJECT, recap, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
-
 CA = "/etc/docker/certs.d/*/ca.crt"
-# name -> (change by hand, test that it was put back)
+
+# name -> (batch, kind in the wanted state (None: compared by Docker), change by hand, what check mode names,
+#          test that it was put back)
 CASES = {
-    "env-file-group": (f"chgrp root {ENV_FILE}", f"test $(stat -c %G {ENV_FILE}) = ubuntu"),
-    "env-file-key": (f"sed -i 's/^AI_PROVIDER=.*/AI_PROVIDER=gemini/' {ENV_FILE}", f"grep -qx 'AI_PROVIDER=ollama' {ENV_FILE}"),
-    "registry-ca": (f"for f in {CA}; do echo '# edited by hand' >> $f; done", f"! grep -q 'edited by hand' {CA}"),
-    "registry-login": ("HOME=/root docker logout $(ls /etc/docker/certs.d)",
-                       "grep -q \"$(ls /etc/docker/certs.d)\" /root/.docker/config.json"),
-    "container-removed": ("docker rm -f talent-api",
+    "env-file-group": (1, "env_files", f"chgrp root {ENV_FILE}", f"{ENV_FILE}: group is root, not ubuntu",
+                       f"test $(stat -c %G {ENV_FILE}) = ubuntu"),
+    "env-file-key": (1, "env_files", f"sed -i 's/^AI_PROVIDER=.*/AI_PROVIDER=gemini/' {ENV_FILE}",
+                     f"{ENV_FILE}: keys differ from the wanted ones", f"grep -qx 'AI_PROVIDER=ollama' {ENV_FILE}"),
+    "registry-ca": (1, "files", f"for f in {CA}; do echo '# edited by hand' >> $f; done", "ca.crt: content differs",
+                    f"! grep -q 'edited by hand' {CA}"),
+    "registry-login": (1, "registry_logins", "HOME=/root docker logout $(ls /etc/docker/certs.d)",
+                       ": not logged in as", "grep -q \"$(ls /etc/docker/certs.d)\" /root/.docker/config.json"),
+    "container-removed": (1, None, "docker rm -f talent-api", "talent-api would be (re)created from",
                           "test $(docker inspect -f '{{.State.Running}}' talent-api) = true"),
-    "engine-stopped": ("systemctl stop docker.socket docker.service",
+    # Last in its batch: the docker CLI above does not need it, community.docker does.
+    "python-library-removed": (1, "packages", "dpkg -r python3-docker", "package python3-docker: not installed",
+                               "dpkg-query -W -f '${db:Status-Status}' python3-docker | grep -qx installed"),
+    "engine-stopped": (2, "services", "systemctl stop docker.socket docker.service",
+                       "docker.service: inactive, not active",
                        "systemctl is-active -q docker.service && "
                        "test $(docker inspect -f '{{.State.Running}}' talent-api) = true"),
 }
+# What host_state reads for preflight, not what the role writes: the deploy user is the pipeline's
+# (a missing one is refused, test_2_failures.py), and an engine is installed only on a host that has none.
+READS = {"accounts", "exists"}
 
 
-def converge(*args: str) -> dict:
+def converge(*args: str) -> tuple[dict, str]:
     result = run_playbook(scenario_dir() / "converge.yml", *args)
     assert result.returncode == 0, result.stdout[-3000:]
-    return recap(result.stdout)["tapi-body"]
+    return recap(result.stdout)["tapi-body"], result.stdout
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_check_mode_reports_the_change_and_the_next_run_puts_it_back(host, case):
-    change, restored = CASES[case]
-    result = host.run(change)
-    assert result.rc == 0, result.stderr
-    assert converge("--check", "--diff")["changed"] > 0, f"{case}: check mode reported no change"
-    assert host.run(restored).rc != 0, f"{case}: check mode changed the host"
-    assert converge()["changed"] > 0
-    assert host.run(restored).rc == 0, f"{case}: the run did not put it back"
+def test_every_kind_of_wanted_state_has_a_case():
+    wanted = yaml.safe_load((PROJECT / "roles/talent_api/vars/main.yml").read_text())["_talent_api_wanted_state"]
+    covered = {kind for _batch, kind, _change, _named, _restored in CASES.values() if kind}
+    assert set(wanted) - READS == covered, (set(wanted), covered)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, batch):
+    mine = {name: case for name, case in CASES.items() if case[0] == batch}
+    for name, (_batch, _kind, change, _named, _restored) in mine.items():
+        result = host.run(change)
+        assert result.rc == 0, f"{name}: {result.stdout} {result.stderr}"
+    counts, output = converge("--check", "--diff", "-v")
+    assert counts["changed"] > 0, "check mode reported no change"
+    # The YAML callback may fold a long sentence over lines.
+    output = " ".join(output.split())
+    unnamed = [name for name, (_b, _k, _c, named, _r) in mine.items() if named not in output]
+    assert unnamed == [], f"check mode did not name {unnamed}"
+    changed = [name for name, (_b, _k, _c, _n, restored) in mine.items() if host.run(restored).rc == 0]
+    assert changed == [], f"check mode changed the host: {changed}"
+
+    counts, _output = converge()
+    assert counts["changed"] > 0
+    left = [name for name, (_b, _k, _c, _n, restored) in mine.items() if host.run(restored).rc != 0]
+    assert left == [], f"the run did not put back {left}"
 
 
 def test_a_run_after_that_changes_nothing():
-    counts = converge()
+    counts, _output = converge()
     assert counts["changed"] == 0, json.dumps(counts)
