@@ -12,14 +12,14 @@ import json
 
 import pytest
 import yaml
-from lab_helpers import PROJECT, recap, run_playbook, scenario_dir
+from lab_helpers import PROJECT, drift_is_named_then_put_back, kinds_off_the_cases, recap, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://cwa-brain?sudo=true"]
 CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
 MARKER = "/var/cache/cloudwatch-agent/installed-package"
 SERVICE = "amazon-cloudwatch-agent.service"
 
-# name -> (batch, kind in the wanted state, change by hand, what check mode names, test that it was put back)
+# As lab_helpers.drift_is_named_then_put_back reads them.
 CASES = {
     "config-content": (1, "files", f"echo '# edited by hand' >> {CONFIG}", f"{CONFIG}: content differs",
                        f"! grep -q 'edited by hand' {CONFIG}"),
@@ -43,28 +43,12 @@ def converge(*args: str) -> tuple[dict, str]:
 
 def test_every_kind_of_wanted_state_has_a_case():
     wanted = yaml.safe_load((PROJECT / "roles/cloudwatch_agent/vars/main.yml").read_text())["_cloudwatch_agent_wanted_state"]
-    assert set(wanted) - READS == {kind for _batch, kind, _change, _named, _restored in CASES.values()}
+    assert kinds_off_the_cases(wanted, CASES, READS) == set()
 
 
 @pytest.mark.parametrize("batch", [1, 2])
 def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, batch):
-    mine = {name: case for name, case in CASES.items() if case[0] == batch}
-    for name, (_batch, _kind, change, _named, _restored) in mine.items():
-        result = host.run(change)
-        assert result.rc == 0, f"{name}: {result.stdout} {result.stderr}"
-    counts, output = converge("--check", "--diff", "-v")
-    assert counts["changed"] > 0, "check mode reported no change"
-    # The YAML callback may fold a long sentence over lines.
-    output = " ".join(output.split())
-    unnamed = [name for name, (_b, _k, _c, named, _r) in mine.items() if named not in output]
-    assert unnamed == [], f"check mode did not name {unnamed}"
-    changed = [name for name, (_b, _k, _c, _n, restored) in mine.items() if host.run(restored).rc == 0]
-    assert changed == [], f"check mode changed the host: {changed}"
-
-    counts, _output = converge()
-    assert counts["changed"] > 0
-    left = [name for name, (_b, _k, _c, _n, restored) in mine.items() if host.run(restored).rc != 0]
-    assert left == [], f"the run did not put back {left}"
+    drift_is_named_then_put_back(host, {name: case for name, case in CASES.items() if case[0] == batch}, converge)
 
 
 def test_a_run_after_that_changes_nothing():

@@ -14,7 +14,7 @@ import json
 
 import pytest
 import yaml
-from lab_helpers import PROJECT, recap, run_playbook, scenario_dir
+from lab_helpers import PROJECT, drift_is_named_then_put_back, kinds_off_the_cases, recap, run_playbook, scenario_dir
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -98,9 +98,8 @@ READS = {"exists", "read", "free_space", "memory_limit"}
 
 def test_every_kind_of_wanted_state_has_a_case():
     wanted = yaml.safe_load((PROJECT / "roles/ollama_brain/vars/main.yml").read_text())["_ollama_brain_wanted_state"]
-    kinds = {kind for part in wanted["parts"].values() for kind in part} - READS
-    covered = {case[1] for case in cases("").values() if case[1]}
-    assert kinds == covered | set(ELSEWHERE), (kinds, covered, ELSEWHERE)
+    kinds = {kind: None for part in wanted["parts"].values() for kind in part}
+    assert kinds_off_the_cases(kinds, cases(""), READS | set(ELSEWHERE)) == set()
 
 
 def converge(*args: str):
@@ -117,21 +116,7 @@ def all_cases(host):
 
 @pytest.mark.parametrize("batch", [1, 2])
 def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, all_cases, batch):
-    mine = {name: case for name, case in all_cases.items() if case[0] == batch}
-    for name, (_batch, _kind, change, _named, _restored) in mine.items():
-        result = host.run(change)
-        assert result.rc == 0, f"{name}: {result.stdout} {result.stderr}"
-    counts, output = converge("--check", "--diff", "-v")
-    assert counts["changed"] > 0, "check mode reported no change"
-    # The YAML callback may fold a long sentence over lines.
-    output = " ".join(output.split())
-    unnamed = [name for name, (_b, _k, _c, named, _r) in mine.items() if named and named not in output]
-    assert unnamed == [], f"check mode did not name {unnamed}: host_state does not compare them"
-
-    counts, _output = converge()
-    assert counts["changed"] > 0
-    left = [name for name, (_b, _k, _c, _n, restored) in mine.items() if host.run(restored).rc != 0]
-    assert left == [], f"the run did not put back {left}"
+    drift_is_named_then_put_back(host, {name: case for name, case in all_cases.items() if case[0] == batch}, converge)
 
 
 def test_a_run_after_that_changes_nothing(host):

@@ -100,3 +100,33 @@ def record_measurement(what: str) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / "measurements.log").open("a") as out:
         out.write(f"{os.environ.get('MOLECULE_SCENARIO_NAME', '?')}: {what}\n")
+
+
+# A drift drill's cases: name -> (batch, kind in the role's wanted state (None: compared live, not by host_state),
+# change by hand, what check mode names ('' when nothing names it), shell test that it was put back).
+def kinds_off_the_cases(wanted, cases: dict, elsewhere) -> set:
+    """The kinds of a wanted state (a role's vars/main.yml mapping) that no case changes and no other test covers,
+    and the kinds of cases that the wanted state does not have (a case for nothing)."""
+    covered = {case[1] for case in cases.values() if case[1]}
+    return (set(wanted) - covered - set(elsewhere)) | (covered - set(wanted))
+
+
+def drift_is_named_then_put_back(host, cases: dict, converge) -> None:
+    """Make every change of `cases` by hand; `converge(*args) -> (counts, output)` in check mode with -v must
+    report a change, name each one and leave all as it was; then one run must put each back."""
+    for name, (_batch, _kind, change, _named, _restored) in cases.items():
+        result = host.run(change)
+        assert result.rc == 0, f"{name}: {result.stdout} {result.stderr}"
+    counts, output = converge("--check", "--diff", "-v")
+    assert counts["changed"] > 0, "check mode reported no change"
+    # The YAML callback may fold a long sentence over lines.
+    output = " ".join(output.split())
+    unnamed = [name for name, (_b, _k, _c, named, _r) in cases.items() if named and named not in output]
+    assert unnamed == [], f"check mode did not name {unnamed}: the role's compare does not see them"
+    changed = [name for name, (_b, _k, _c, _n, restored) in cases.items() if host.run(restored).rc == 0]
+    assert changed == [], f"check mode changed the host: {changed}"
+
+    counts, _output = converge()
+    assert counts["changed"] > 0
+    left = [name for name, (_b, _k, _c, _n, restored) in cases.items() if host.run(restored).rc != 0]
+    assert left == [], f"the run did not put back {left}"
