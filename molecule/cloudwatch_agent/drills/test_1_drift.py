@@ -11,8 +11,7 @@ would hide whether the installed host's path renders the configuration's diff.
 import json
 
 import pytest
-import yaml
-from lab_helpers import PROJECT, drift_is_named_then_put_back, kinds_off_the_cases, recap, run_playbook, scenario_dir
+from lab_helpers import drift_is_named_then_put_back, kinds_off_the_cases, scenario_converge, wanted_state
 
 testinfra_hosts = ["ansible://cwa-brain?sudo=true"]
 CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
@@ -35,15 +34,11 @@ CASES = {
 READS = {"exists"}
 
 
-def converge(*args: str) -> tuple[dict, str]:
-    result = run_playbook(scenario_dir() / "converge.yml", *args)
-    assert result.returncode == 0, result.stdout[-3000:]
-    return recap(result.stdout)["cwa-brain"], result.stdout
+converge = scenario_converge("cwa-brain")
 
 
 def test_every_kind_of_wanted_state_has_a_case():
-    wanted = yaml.safe_load((PROJECT / "roles/cloudwatch_agent/vars/main.yml").read_text())["_cloudwatch_agent_wanted_state"]
-    assert kinds_off_the_cases(wanted, CASES, READS) == set()
+    assert kinds_off_the_cases(wanted_state("cloudwatch_agent"), CASES, READS) == set()
 
 
 @pytest.mark.parametrize("batch", [1, 2])

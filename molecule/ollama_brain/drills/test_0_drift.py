@@ -13,8 +13,7 @@ table: the deleted table must be found while the unit is still active.
 import json
 
 import pytest
-import yaml
-from lab_helpers import PROJECT, drift_is_named_then_put_back, kinds_off_the_cases, recap, run_playbook, scenario_dir
+from lab_helpers import drift_is_named_then_put_back, kinds_off_the_cases, scenario_converge, wanted_state
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -97,15 +96,11 @@ READS = {"exists", "read", "free_space", "memory_limit"}
 
 
 def test_every_kind_of_wanted_state_has_a_case():
-    wanted = yaml.safe_load((PROJECT / "roles/ollama_brain/vars/main.yml").read_text())["_ollama_brain_wanted_state"]
-    kinds = {kind: None for part in wanted["parts"].values() for kind in part}
+    kinds = {kind: None for part in wanted_state("ollama_brain")["parts"].values() for kind in part}
     assert kinds_off_the_cases(kinds, cases(""), READS | set(ELSEWHERE)) == set()
 
 
-def converge(*args: str):
-    result = run_playbook(scenario_dir() / "converge.yml", "--limit", "lab-brain", *args)
-    assert result.returncode == 0, result.stdout[-3000:]
-    return recap(result.stdout)["lab-brain"], result.stdout
+converge = scenario_converge("lab-brain", "--limit", "lab-brain")
 
 
 @pytest.fixture(scope="module")

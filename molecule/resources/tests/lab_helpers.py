@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from recap import recap  # noqa: F401 - tests import it from here (tests/lib/recap.py)
+import yaml
+from recap import recap  # tests import it from here too (tests/lib/recap.py)
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -100,6 +101,20 @@ def record_measurement(what: str) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / "measurements.log").open("a") as out:
         out.write(f"{os.environ.get('MOLECULE_SCENARIO_NAME', '?')}: {what}\n")
+
+
+def scenario_converge(host_name: str, *fixed: str):
+    """This scenario's converge.yml as a drill runs it: `converge(*args) -> (host_name's recap counts, output)`."""
+    def converge(*args: str) -> tuple[dict, str]:
+        result = run_playbook(scenario_dir() / "converge.yml", *fixed, *args)
+        assert result.returncode == 0, result.stdout[-3000:]
+        return recap(result.stdout)[host_name], result.stdout
+    return converge
+
+
+def wanted_state(role: str) -> dict:
+    """A role's wanted state as its vars/main.yml declares it (_<role>_wanted_state), templates unrendered."""
+    return yaml.safe_load((PROJECT / "roles" / role / "vars" / "main.yml").read_text())[f"_{role}_wanted_state"]
 
 
 # A drift drill's cases: name -> (batch, kind in the role's wanted state (None: compared live, not by host_state),

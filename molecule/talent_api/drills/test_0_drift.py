@@ -15,8 +15,7 @@ removed container.
 import json
 
 import pytest
-import yaml
-from lab_helpers import PROJECT, drift_is_named_then_put_back, kinds_off_the_cases, recap, run_playbook, scenario_dir
+from lab_helpers import drift_is_named_then_put_back, kinds_off_the_cases, scenario_converge, wanted_state
 
 testinfra_hosts = ["ansible://tapi-body?sudo=true"]
 ENV_FILE = "/home/ubuntu/app/.env"
@@ -47,15 +46,11 @@ CASES = {
 READS = {"accounts", "exists"}
 
 
-def converge(*args: str) -> tuple[dict, str]:
-    result = run_playbook(scenario_dir() / "converge.yml", *args)
-    assert result.returncode == 0, result.stdout[-3000:]
-    return recap(result.stdout)["tapi-body"], result.stdout
+converge = scenario_converge("tapi-body")
 
 
 def test_every_kind_of_wanted_state_has_a_case():
-    wanted = yaml.safe_load((PROJECT / "roles/talent_api/vars/main.yml").read_text())["_talent_api_wanted_state"]
-    assert kinds_off_the_cases(wanted, CASES, READS) == set()
+    assert kinds_off_the_cases(wanted_state("talent_api"), CASES, READS) == set()
 
 
 @pytest.mark.parametrize("batch", [1, 2])
