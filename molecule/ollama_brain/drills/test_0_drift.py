@@ -96,7 +96,7 @@ READS = {"exists", "read", "free_space", "memory_limit"}
 
 
 def test_every_kind_of_wanted_state_has_a_case():
-    kinds = {kind: None for part in wanted_state("ollama_brain")["parts"].values() for kind in part}
+    kinds = {kind for part in wanted_state("ollama_brain")["parts"].values() for kind in part}
     assert kinds_off_the_cases(kinds, cases(""), READS | set(ELSEWHERE)) == set()
 
 
