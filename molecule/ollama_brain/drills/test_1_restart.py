@@ -5,7 +5,7 @@ import csv
 import time
 
 import pytest
-from lab_helpers import address, json_get, json_post, record_measurement
+from lab_helpers import address, json_get, json_post, record_measurement, wait_admitted
 
 testinfra_hosts = ["ansible://lab-brain?sudo=true"]
 
@@ -15,16 +15,6 @@ BACKEND_OPTIONS = {"temperature": 0.7, "num_predict": 2048, "top_k": 40, "top_p"
 @pytest.fixture(scope="module")
 def url(host):
     return f"http://{address(host)}:11434"
-
-
-def wait_admitted(host, url: str, seconds: float) -> float | None:
-    """Seconds until the front door's /healthz answered 200, or None."""
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if host.run(f"curl -fsS -m 5 -o /dev/null {url}/healthz").rc == 0:
-            return time.monotonic() - started
-        time.sleep(0.5)
-    return None
 
 
 def test_still_warm_after_restart_without_ansible(host, url):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,16 @@ def lab_host(name: str):
 def address(host) -> str:
     """The host's address in the lab network (what the EC2 inventory calls private_ip_address)."""
     return host.ansible("setup", "filter=ansible_default_ipv4")["ansible_facts"]["ansible_default_ipv4"]["address"]
+
+
+def wait_admitted(host, url: str, seconds: float) -> float | None:
+    """Seconds until the brain's front door answered 200 on /healthz (its health agent's canary got a token), or None."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if host.run(f"curl -fsS -m 5 -o /dev/null {url}/healthz").rc == 0:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return None
 
 
 def json_get(host, url: str, timeout: int = 10) -> dict:
