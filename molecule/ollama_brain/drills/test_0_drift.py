@@ -114,29 +114,11 @@ def test_check_mode_names_each_change_and_the_next_run_puts_it_back(host, all_ca
     drift_is_named_then_put_back(host, {name: case for name, case in all_cases.items() if case[0] == batch}, converge)
 
 
-def test_a_run_after_that_changes_nothing(host):
-    counts, _output = converge()
-    assert counts["changed"] == 0, json.dumps(counts)
-
-
-@pytest.mark.parametrize(("change", "part"), [
-    ("systemctl disable ollama-warmup.service", "warmup_files.yml"),
-    # A file that restarts nothing when it is put back: the drill is about which part runs, not about restarts.
-    ("chmod 0700 /usr/local/libexec/ollama-verify-unit", "configure.yml"),
-    ("mkdir -p /opt/ollama/0.0.1/bin", "install.yml"),
-], ids=["warmup", "configure", "install"])
-def test_a_drift_in_one_part_runs_that_part_alone_and_puts_it_back(host, change, part):
-    """host_state names the parts that differ (_ollama_brain_wanted_state.parts); the others are skipped."""
-    assert host.run(change).rc == 0
-    counts, output = converge()
-    assert counts["changed"] > 0
-    included = {name for name in ("install.yml", "configure.yml", "warmup_files.yml") if f"/tasks/{name} for lab-brain" in output}
-    assert included == {part}, included
-    assert converge()[0]["changed"] == 0
-
-
 def test_turning_the_firewall_off_removes_it_and_a_file_of_it_put_back_is_named_and_removed(host):
-    """The firewall's files are the wanted state's `absent` kind once it is turned off (as -e types it: a string)."""
+    """The firewall's files are the wanted state's `absent` kind once it is turned off (as -e types it: a string).
+
+    Turned back on at the end; the next test's run proves that one run put it all back.
+    """
     off = ("-e", "ollama_brain_firewall_enabled=false")
     counts, output = converge(*off)
     assert counts["changed"] > 0
@@ -153,4 +135,33 @@ def test_turning_the_firewall_off_removes_it_and_a_file_of_it_put_back_is_named_
     counts, _output = converge()
     assert counts["changed"] > 0
     assert host.run("nft list table inet ollama_brain").rc == 0
+
+
+def test_a_run_after_that_changes_nothing(host):
+    """After the drift batches were put back and the firewall turned on again."""
+    counts, _output = converge()
+    assert counts["changed"] == 0, json.dumps(counts)
+
+
+# A file that restarts nothing when it is put back: the drill is about which part runs, not about restarts.
+PART_DRIFTS = {
+    "warmup_files.yml": "systemctl disable ollama-warmup.service",
+    "configure.yml": "chmod 0700 /usr/local/libexec/ollama-verify-unit",
+    "install.yml": "mkdir -p /opt/ollama/0.0.1/bin",
+}
+
+
+def test_a_drift_in_one_part_runs_that_part_alone_and_puts_it_back(host):
+    """host_state names the parts that differ (_ollama_brain_wanted_state.parts); the others are skipped.
+
+    One part after another on the same host: a part left drifted would be run again with the next one (and
+    named here), and the last run must change nothing.
+    """
+    parts = set(PART_DRIFTS)
+    for part, change in PART_DRIFTS.items():
+        assert host.run(change).rc == 0
+        counts, output = converge()
+        assert counts["changed"] > 0, part
+        included = {name for name in parts if f"/tasks/{name} for lab-brain" in output}
+        assert included == {part}, f"after a drift in {part} the run included {included}"
     assert converge()[0]["changed"] == 0
