@@ -143,9 +143,10 @@ def test_a_run_after_that_changes_nothing(host):
     assert counts["changed"] == 0, json.dumps(counts)
 
 
-# A file that restarts nothing when it is put back: the drill is about which part runs, not about restarts.
+# part -> a change by hand that only that part puts back.
 PART_DRIFTS = {
     "warmup_files.yml": "systemctl disable ollama-warmup.service",
+    # A file that restarts nothing when it is put back: the drill is about which part runs, not about restarts.
     "configure.yml": "chmod 0700 /usr/local/libexec/ollama-verify-unit",
     "install.yml": "mkdir -p /opt/ollama/0.0.1/bin",
 }
