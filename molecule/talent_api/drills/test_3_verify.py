@@ -66,7 +66,9 @@ def test_verify_fails_when_the_brain_went_cold():
     # Unload the model behind the service's back: the next request pays a load.
     unload = json.dumps({"model": "gemma3:4b", "keep_alive": 0})
     with no_canary_meanwhile(brain, url):
-        assert brain.run(f"curl -fs -d '{unload}' {url}/api/generate").rc == 0
+        # The front door's answer is kept: a refusal here (once in CI, curl exit 22) says which one it was.
+        unloaded = brain.run(f"curl -sS -w ' HTTP %{{http_code}}' -d '{unload}' {url}/api/generate")
+        assert unloaded.stdout.endswith(" HTTP 200"), (unloaded.rc, unloaded.stdout, unloaded.stderr)
         try:
             # The lab's double loads gemma3:4b in ~17 ms (its fast profile); a warm request reports 0.
             _, result, output = verify("-e", "stack_verify_requests=1", "-e", "stack_verify_slo_load_seconds=0.005")
