@@ -82,10 +82,12 @@ def json_post(host, url: str, body: dict, timeout: int = 60) -> dict:
     import json
     import shlex
 
-    result = host.run(f"curl -fsS --max-time {timeout} -H 'Content-Type: application/json' "
+    # The status and the answer are kept, so a refusal (the front door's 503s differ only in their text) is named.
+    result = host.run(f"curl -sS --max-time {timeout} -w '\\n%{{http_code}}' -H 'Content-Type: application/json' "
                       f"-d {shlex.quote(json.dumps(body))} {url}")
-    assert result.rc == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    *answer, status = result.stdout.strip().splitlines()
+    assert result.rc == 0 and status == "200", (f"HTTP {status} from {url}", answer, result.stderr)
+    return json.loads([line for line in answer if line.strip()][-1])
 
 
 def snapshot(host, paths: list[str]) -> dict[str, str]:

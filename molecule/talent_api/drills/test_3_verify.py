@@ -6,7 +6,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from lab_helpers import PROJECT, address, lab_env, lab_host, run_playbook, wait_admitted
+from lab_helpers import PROJECT, address, json_post, lab_env, lab_host, run_playbook, wait_admitted
 
 sys.path.insert(0, str(PROJECT / "tests" / "backend_double"))
 from talent_api_double import auth
@@ -64,11 +64,9 @@ def test_verify_fails_when_the_brain_went_cold():
     brain = lab_host("tapi-brain")
     url = f"http://{address(brain)}:11434"
     # Unload the model behind the service's back: the next request pays a load.
-    unload = json.dumps({"model": "gemma3:4b", "keep_alive": 0})
     with no_canary_meanwhile(brain, url):
-        # The front door's answer is kept: a refusal here (once in CI, curl exit 22) says which one it was.
-        unloaded = brain.run(f"curl -sS -w ' HTTP %{{http_code}}' -d '{unload}' {url}/api/generate")
-        assert unloaded.stdout.endswith(" HTTP 200"), (unloaded.rc, unloaded.stdout, unloaded.stderr)
+        # A refusal here (once in CI) is named by json_post: which of the front door's answers it was.
+        json_post(brain, f"{url}/api/generate", {"model": "gemma3:4b", "keep_alive": 0})
         try:
             # The lab's double loads gemma3:4b in ~17 ms (its fast profile); a warm request reports 0.
             _, result, output = verify("-e", "stack_verify_requests=1", "-e", "stack_verify_slo_load_seconds=0.005")
